@@ -1,0 +1,1 @@
+//! Customer-value models: RFM, BG/NBD, Gamma-Gamma and CLV (functions over values).

@@ -1,0 +1,1 @@
+//! The seeded synthetic store generator (pure: a seed in, records out).
