@@ -4,8 +4,11 @@
 //! Architecture invariant: this crate does no I/O, reads no clock and has no `async`.
 //! Time is passed in; every function is a function over values.
 
+#[cfg(feature = "analytics")]
 pub mod analytics;
 pub mod error;
+pub mod event;
+#[cfg(feature = "generate")]
 pub mod generate;
 pub mod identifier;
 pub mod identity;

@@ -1,1 +1,35 @@
-//! storage
+//! ecrm's storage: one [`Store`] interface with an embedded SQLite implementation (the default, one
+//! file) and a PostgreSQL implementation, both passing the same conformance suite (`tests/conformance`).
+//!
+//! Architecture invariant: no HTTP, no clock, no business rule of its own; merge decisions come from
+//! `ecrm_core::identity`, and the shared write logic in `write/` runs unchanged on both backends.
+
+mod api;
+mod error;
+mod migrations;
+mod model;
+mod postgres;
+mod sql_common;
+mod sqlite;
+mod write;
+
+use std::path::Path;
+use std::sync::Arc;
+
+pub use api::{Backend, Store};
+pub use error::{StoreError, StoreResult};
+pub use model::*;
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+/// Opens a store from a URL: `sqlite://PATH` (or a bare path) or `postgres://...`.
+pub fn open(url: &str) -> StoreResult<Arc<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Arc::new(PostgresStore::connect(url)?));
+    }
+    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    if path.is_empty() {
+        return Err(StoreError::Unavailable("empty sqlite path".to_string()));
+    }
+    Ok(Arc::new(SqliteStore::open(Path::new(path))?))
+}

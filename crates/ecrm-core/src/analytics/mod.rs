@@ -1,1 +1,45 @@
 //! Customer-value models: RFM, BG/NBD, Gamma-Gamma and CLV (functions over values).
+//!
+//! * [`rfm`]: recency, frequency and monetary value as of a day, NTILE(5) scores, the 8 value
+//!   classes and the R×F segment map, per-score thresholds, summaries and the export lines.
+//! * [`bgnbd`]: the BG/NBD purchase model (Fader, Hardie & Lee 2005): maximum-likelihood fit,
+//!   expected purchases, P(alive), expected time to the next order.
+//! * [`gamma_gamma`]: the Gamma-Gamma spend model: fit and expected order value.
+//! * [`clv`]: lifetime value over months with a monthly discount rate, refused when the fits
+//!   cannot be trusted.
+//! * [`hyp2f1`] and [`special`]: the special functions the models need.
+//!
+//! Architecture invariant: no I/O and no clock; the as-of day and the horizons are arguments.
+//! The CDNOW data of Fader & Hardie pins every model to its published figures in the tests.
+
+pub mod bgnbd;
+mod bgnbd_likelihood;
+pub mod clv;
+pub mod error;
+pub mod gamma_gamma;
+pub mod hyp2f1;
+mod optimize;
+pub mod rfm;
+mod rfm_classes;
+pub mod special;
+#[cfg(test)]
+mod test_data;
+
+pub use bgnbd::{
+    BgnbdCustomer, BgnbdFit, BgnbdParams, bgnbd_log_likelihood, expected_purchases,
+    expected_purchases_unconditional, expected_time_to_next_purchase, fit_bgnbd, probability_alive,
+};
+pub use clv::{ClvConfig, ClvCustomer, ClvModel, customer_lifetime_value, trust_models};
+pub use error::ModelError;
+pub use gamma_gamma::{
+    GammaGammaCustomer, GammaGammaFit, GammaGammaParams, expected_order_value, fit_gamma_gamma,
+    frequency_value_correlation,
+};
+pub use rfm::{
+    CustomerRfmInput, RFM_BUCKETS, RfmRow, RfmThresholds, ScoreRange, compute_rfm, ntile,
+    rfm_export_lines, rfm_thresholds,
+};
+pub use rfm_classes::{
+    GroupShare, RfSegment, RfmSummary, ValueClass, rf_segment, summarize_rfm, value_class,
+    value_classes,
+};

@@ -1,0 +1,53 @@
+//! The one storage interface; SQLite and PostgreSQL implement it and pass the same conformance suite.
+
+use ecrm_core::Identifier;
+use ecrm_core::order::{CustomerRef, OrderLine};
+
+use crate::error::StoreResult;
+use crate::model::{
+    ApiKeyRecord, AuditEntry, Customer360, CustomerInput, CustomerListItem, CustomerQuery, EventInput, MergeRecord,
+    ProductInput, Resolution, StoreStats, TimelineCursor, TimelineEntry, WriteContext, WriteCounts,
+};
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Everything ecrm keeps. Each write method is one transaction: all of it is durable when it returns, or none.
+pub trait Store: Send + Sync {
+    fn backend(&self) -> Backend;
+
+    /// Writes order lines (new orders, refunds, guest orders), resolving their customers.
+    fn write_orders(&self, lines: &[OrderLine], ctx: &WriteContext) -> StoreResult<WriteCounts>;
+    /// Creates or updates customers and their identifiers.
+    fn write_customers(&self, rows: &[CustomerInput], ctx: &WriteContext) -> StoreResult<WriteCounts>;
+    /// Creates or updates catalogue products.
+    fn write_products(&self, rows: &[ProductInput], ctx: &WriteContext) -> StoreResult<WriteCounts>;
+    /// Appends events; a `message_id` already stored is skipped (counted as a duplicate).
+    fn write_events(&self, rows: &[EventInput], ctx: &WriteContext) -> StoreResult<WriteCounts>;
+    /// Links identifiers seen together and returns the customer they now belong to.
+    fn resolve_identity(&self, customer: &CustomerRef, ctx: &WriteContext) -> StoreResult<Resolution>;
+
+    /// The customer an identifier belongs to.
+    fn find_customer_id(&self, identifier: &Identifier) -> StoreResult<Option<String>>;
+    /// The stored part of the 360° view, with the `latest_orders` most recent orders.
+    fn customer_360(&self, customer_id: &str, latest_orders: usize) -> StoreResult<Customer360>;
+    /// Orders and events of a customer, newest first, strictly before `before`.
+    fn timeline(&self, customer_id: &str, before: Option<TimelineCursor>, limit: usize)
+    -> StoreResult<Vec<TimelineEntry>>;
+    /// Lists and searches customers in id order.
+    fn list_customers(&self, query: &CustomerQuery) -> StoreResult<Vec<CustomerListItem>>;
+    /// Merges into or out of a customer, newest first.
+    fn merge_history(&self, customer_id: &str) -> StoreResult<Vec<MergeRecord>>;
+    /// Undoes a merge: the two sides are kept apart from now on, and their identifiers re-clustered.
+    fn unmerge(&self, merge_id: i64, ctx: &WriteContext) -> StoreResult<Vec<String>>;
+
+    fn create_api_key(&self, key: &ApiKeyRecord) -> StoreResult<i64>;
+    fn find_api_key(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>>;
+    fn list_api_keys(&self) -> StoreResult<Vec<ApiKeyRecord>>;
+    fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
+    fn stats(&self) -> StoreResult<StoreStats>;
+}

@@ -1,0 +1,41 @@
+//! Small helpers both SQL backends share.
+
+use ecrm_core::{Identifier, IdentifierKind};
+
+use crate::error::{StoreError, StoreResult};
+
+/// Rebuilds a stored identifier (values are stored normalised, so no re-normalisation happens).
+pub(crate) fn identifier_from_parts(kind: &str, value: &str) -> StoreResult<Identifier> {
+    let kind = IdentifierKind::parse(kind).map_err(|err| StoreError::Other(format!("stored identifier: {err}")))?;
+    Ok(Identifier { kind, value: value.to_string() })
+}
+
+/// A comma-separated list of integers for an `IN (...)` clause (integers only, so no injection).
+pub(crate) fn in_list(rows: &[i64]) -> String {
+    if rows.is_empty() {
+        return "NULL".to_string();
+    }
+    rows.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// Merges `extra` keys into a stored JSON object text; the stored value wins on no key (extra replaces).
+pub(crate) fn merge_extra(stored: &str, extra: &serde_json::Map<String, serde_json::Value>) -> StoreResult<String> {
+    let mut object: serde_json::Map<String, serde_json::Value> = match serde_json::from_str(stored)? {
+        serde_json::Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    };
+    for (key, value) in extra {
+        object.insert(key.clone(), value.clone());
+    }
+    Ok(serde_json::Value::Object(object).to_string())
+}
+
+/// The timeline detail of an order.
+pub(crate) fn order_detail(
+    total_cents: Option<i64>,
+    currency: Option<String>,
+    line_count: Option<i64>,
+    status: Option<String>,
+) -> serde_json::Value {
+    serde_json::json!({ "total_cents": total_cents, "currency": currency, "lines": line_count, "status": status })
+}

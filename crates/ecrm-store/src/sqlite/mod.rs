@@ -1,0 +1,178 @@
+//! The embedded SQLite store: one file in WAL mode, one writer connection, a pool of readers.
+
+mod read;
+mod tx;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use ecrm_core::Identifier;
+use ecrm_core::order::{CustomerRef, OrderLine};
+use rusqlite::{Connection, OpenFlags};
+
+use crate::api::{Backend, Store};
+use crate::error::{StoreError, StoreResult};
+use crate::migrations::{CREATE_MIGRATIONS_TABLE, MIGRATIONS};
+use crate::model::{
+    ApiKeyRecord, AuditEntry, Customer360, CustomerInput, CustomerListItem, CustomerQuery, EventInput, MergeRecord,
+    ProductInput, Resolution, StoreStats, TimelineCursor, TimelineEntry, WriteContext, WriteCounts,
+};
+use crate::write;
+use tx::SqliteTx;
+
+/// Readers kept open for reuse.
+const MAX_IDLE_READERS: usize = 8;
+
+/// A SQLite database file.
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and applies pending migrations.
+    pub fn open(path: &Path) -> StoreResult<SqliteStore> {
+        let writer = open_connection(path)?;
+        migrate(&writer)?;
+        Ok(SqliteStore { path: path.to_path_buf(), writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) })
+    }
+
+    fn write<R>(&self, body: impl FnOnce(&mut SqliteTx<'_>) -> StoreResult<R>) -> StoreResult<R> {
+        let mut conn = lock(&self.writer)?;
+        let transaction = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let result = {
+            let mut tx = SqliteTx::new(&transaction);
+            body(&mut tx)?
+        };
+        transaction.commit()?;
+        Ok(result)
+    }
+
+    fn read<R>(&self, body: impl FnOnce(&Connection) -> StoreResult<R>) -> StoreResult<R> {
+        let pooled = lock(&self.readers)?.pop();
+        let conn = match pooled {
+            Some(conn) => conn,
+            None => open_connection(&self.path)?,
+        };
+        let result = body(&conn);
+        let mut idle = lock(&self.readers)?;
+        if idle.len() < MAX_IDLE_READERS {
+            idle.push(conn);
+        }
+        result
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> StoreResult<MutexGuard<'_, T>> {
+    mutex.lock().map_err(|_| StoreError::Other("a database connection lock was poisoned".to_string()))
+}
+
+fn open_connection(path: &Path) -> StoreResult<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)
+        .map_err(|err| StoreError::Unavailable(format!("{}: {err}", path.display())))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF; \
+         PRAGMA busy_timeout = 10000; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+    )?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+fn migrate(conn: &Connection) -> StoreResult<()> {
+    conn.execute_batch(CREATE_MIGRATIONS_TABLE)?;
+    for migration in MIGRATIONS {
+        let applied: i64 = conn.query_row(
+            "SELECT count(*) FROM schema_migrations WHERE version = ?1",
+            [migration.version],
+            |row| row.get(0),
+        )?;
+        if applied > 0 {
+            continue;
+        }
+        let sql = format!(
+            "BEGIN; {} INSERT INTO schema_migrations (version, name, applied_at) VALUES ({}, '{}', \
+             CAST(unixepoch('subsec') * 1000 AS INTEGER)); COMMIT;",
+            migration.sqlite, migration.version, migration.name
+        );
+        conn.execute_batch(&sql)?;
+        tracing::info!(version = migration.version, name = migration.name, "applied sqlite migration");
+    }
+    Ok(())
+}
+
+impl Store for SqliteStore {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    fn write_orders(&self, lines: &[OrderLine], ctx: &WriteContext) -> StoreResult<WriteCounts> {
+        self.write(|tx| write::write_orders(tx, lines, ctx))
+    }
+
+    fn write_customers(&self, rows: &[CustomerInput], ctx: &WriteContext) -> StoreResult<WriteCounts> {
+        self.write(|tx| write::write_customers(tx, rows, ctx))
+    }
+
+    fn write_products(&self, rows: &[ProductInput], ctx: &WriteContext) -> StoreResult<WriteCounts> {
+        self.write(|tx| write::write_products(tx, rows, ctx))
+    }
+
+    fn write_events(&self, rows: &[EventInput], ctx: &WriteContext) -> StoreResult<WriteCounts> {
+        self.write(|tx| write::write_events(tx, rows, ctx))
+    }
+
+    fn resolve_identity(&self, customer: &CustomerRef, ctx: &WriteContext) -> StoreResult<Resolution> {
+        self.write(|tx| write::resolve(tx, customer, ctx.at, ctx))
+    }
+
+    fn find_customer_id(&self, identifier: &Identifier) -> StoreResult<Option<String>> {
+        self.read(|conn| read::find_customer_id(conn, identifier))
+    }
+
+    fn customer_360(&self, customer_id: &str, latest_orders: usize) -> StoreResult<Customer360> {
+        self.read(|conn| read::customer_360(conn, customer_id, latest_orders))
+    }
+
+    fn timeline(
+        &self,
+        customer_id: &str,
+        before: Option<TimelineCursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<TimelineEntry>> {
+        self.read(|conn| read::timeline(conn, customer_id, before, limit))
+    }
+
+    fn list_customers(&self, query: &CustomerQuery) -> StoreResult<Vec<CustomerListItem>> {
+        self.read(|conn| read::list_customers(conn, query))
+    }
+
+    fn merge_history(&self, customer_id: &str) -> StoreResult<Vec<MergeRecord>> {
+        self.read(|conn| read::merge_history(conn, customer_id))
+    }
+
+    fn unmerge(&self, merge_id: i64, ctx: &WriteContext) -> StoreResult<Vec<String>> {
+        self.write(|tx| write::unmerge(tx, merge_id, ctx))
+    }
+
+    fn create_api_key(&self, key: &ApiKeyRecord) -> StoreResult<i64> {
+        self.write(|tx| tx.api_key_insert(key))
+    }
+
+    fn find_api_key(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>> {
+        self.read(|conn| read::find_api_key(conn, key_hash))
+    }
+
+    fn list_api_keys(&self) -> StoreResult<Vec<ApiKeyRecord>> {
+        self.read(read::list_api_keys)
+    }
+
+    fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+        self.write(|tx| tx.audit_insert(entry))
+    }
+
+    fn stats(&self) -> StoreResult<StoreStats> {
+        self.read(read::stats)
+    }
+}

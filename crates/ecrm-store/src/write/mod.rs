@@ -1,0 +1,79 @@
+//! Write logic shared by both backends, written once over [`WriteTx`], the primitive row operations
+//! each backend implements inside one transaction. The merge *rules* live in `ecrm_core::identity`;
+//! this module only loads what they need and writes what they decide.
+
+mod identity;
+mod import;
+
+pub(crate) use identity::{resolve, unmerge};
+pub(crate) use import::{write_customers, write_events, write_orders, write_products};
+
+use ecrm_core::Identifier;
+use ecrm_core::time::Millis;
+
+use crate::error::StoreResult;
+use crate::model::{CustomerAttributes, MergeRecord, ProductInput};
+
+/// A stored identifier row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct IdentifierRow {
+    pub row: i64,
+    pub identifier: Identifier,
+    pub customer_id: String,
+}
+
+/// A new order header.
+pub(crate) struct NewOrder<'a> {
+    pub order_key: &'a str,
+    pub kind: &'a str,
+    pub identifier_row: Option<i64>,
+    pub ordered_at: Millis,
+    pub currency: &'a str,
+    pub status: Option<&'a str>,
+    pub source: &'a str,
+    pub derived_key: bool,
+    pub created_at: Millis,
+}
+
+/// Primitive row operations inside one open transaction.
+pub(crate) trait WriteTx {
+    fn identifier_get(&mut self, identifier: &Identifier) -> StoreResult<Option<IdentifierRow>>;
+    fn identifier_insert(&mut self, identifier: &Identifier, customer_id: &str, source: &str, at: Millis)
+    -> StoreResult<i64>;
+    fn identifier_set_customer(&mut self, row: i64, customer_id: &str) -> StoreResult<()>;
+    /// Widens first_seen/last_seen to include `seen_at`.
+    fn identifier_touch(&mut self, row: i64, seen_at: Millis) -> StoreResult<()>;
+    fn identifiers_of_customer(&mut self, customer_id: &str) -> StoreResult<Vec<IdentifierRow>>;
+    fn identifiers_by_rows(&mut self, rows: &[i64]) -> StoreResult<Vec<IdentifierRow>>;
+
+    /// Inserts a customer row; false when it already exists.
+    fn customer_insert(&mut self, customer_id: &str, at: Millis) -> StoreResult<bool>;
+    fn customer_conflicted(&mut self, customer_id: &str) -> StoreResult<bool>;
+    fn customer_set_conflicted(&mut self, customer_id: &str, conflicted: bool) -> StoreResult<()>;
+    /// Fills attributes: given values replace stored ones, `extra` keys are merged.
+    fn customer_update(&mut self, customer_id: &str, attributes: &CustomerAttributes, at: Millis) -> StoreResult<()>;
+    /// Moves the attributes of `from` into `into` where `into` has none, then deletes `from`.
+    fn customer_fold(&mut self, from: &str, into: &str, at: Millis) -> StoreResult<()>;
+
+    fn link_insert(&mut self, a: i64, b: i64, source: &str, at: Millis) -> StoreResult<()>;
+    /// Links with an end in `rows`, as (a, b) row pairs.
+    fn links_touching(&mut self, rows: &[i64]) -> StoreResult<Vec<(i64, i64)>>;
+    fn separation_insert(&mut self, a: i64, b: i64, reason: &str, at: Millis) -> StoreResult<()>;
+    fn separations_touching(&mut self, rows: &[i64]) -> StoreResult<Vec<(i64, i64)>>;
+    fn merge_insert(&mut self, merge: &MergeRecord) -> StoreResult<i64>;
+    fn merge_get(&mut self, merge_id: i64) -> StoreResult<Option<MergeRecord>>;
+    fn merge_mark_undone(&mut self, merge_id: i64, at: Millis) -> StoreResult<()>;
+
+    /// Inserts an order header; `None` when the key exists.
+    fn order_insert(&mut self, order: &NewOrder<'_>) -> StoreResult<Option<i64>>;
+    fn order_row(&mut self, order_key: &str) -> StoreResult<Option<i64>>;
+    /// Inserts a line; false when (order, line key) exists.
+    fn order_line_insert(&mut self, order_row: i64, line: &ecrm_core::order::OrderLine) -> StoreResult<bool>;
+    fn order_add_totals(&mut self, order_row: i64, amount_cents: i64, lines: i64) -> StoreResult<()>;
+
+    /// Inserts or updates a product; true when it was new.
+    fn product_upsert(&mut self, product: &ProductInput, at: Millis) -> StoreResult<bool>;
+    /// Inserts an event; false when its message id exists.
+    fn event_insert(&mut self, event: &crate::model::EventInput, identifier_row: Option<i64>, source: &str)
+    -> StoreResult<bool>;
+}

@@ -1,0 +1,51 @@
+//! The storage conformance suite: every behaviour of `Store` as one generic body, run against SQLite
+//! and PostgreSQL by `conformance_suite!`. The PostgreSQL half reads `ECRM_TEST_DATABASE_URL` and
+//! says clearly when it skips.
+
+mod support;
+
+mod catalogue;
+mod identity;
+mod keys;
+mod orders;
+mod reads;
+
+macro_rules! conformance_suite {
+    ($($module:ident :: $name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $name() {
+                    let store = crate::support::sqlite_store();
+                    crate::$module::$name(&*store);
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $name() {
+                    let Some(store) = crate::support::postgres_store(stringify!($name)) else { return };
+                    crate::$module::$name(&*store);
+                }
+            )*
+        }
+    };
+}
+
+conformance_suite!(
+    orders::orders_create_customers_and_reimport_creates_nothing,
+    orders::lines_of_one_order_across_batches_add_up,
+    orders::refunds_and_guest_orders_are_counted_apart,
+    identity::shared_email_links_device_to_user,
+    identity::two_user_ids_never_merge,
+    identity::unmerge_splits_and_keeps_apart,
+    identity::arrival_order_does_not_change_customers,
+    identity::customer_rows_merge_attributes,
+    catalogue::products_upsert,
+    catalogue::events_deduplicate_by_message_id,
+    reads::search_by_identifier_and_name_with_pagination,
+    reads::timeline_is_newest_first_with_cursor,
+    reads::unknown_customer_is_not_found,
+    keys::api_keys_are_found_by_hash,
+);

@@ -1,0 +1,103 @@
+//! The one API error type, its stable codes and its one JSON body shape.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use ecrm_store::StoreError;
+use serde::Serialize;
+
+use crate::app::AppError;
+
+/// Every error the API returns.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("invalid {parameter}: {message}")]
+    InvalidParameter { parameter: String, message: String },
+    #[error("missing or unknown API key")]
+    Unauthorized,
+    #[error("this key may not {0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the database is unavailable")]
+    Unavailable(String),
+    #[error("internal error")]
+    Internal(String),
+}
+
+/// The body of every error response.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub message: String,
+    pub code: &'static str,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub link: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<String>,
+}
+
+impl ApiError {
+    /// The stable code, the error type and the status of each error.
+    fn code(&self) -> (&'static str, &'static str, StatusCode) {
+        match self {
+            ApiError::NotFound(_) => ("not_found", "invalid_request", StatusCode::NOT_FOUND),
+            ApiError::InvalidParameter { .. } => ("invalid_parameter", "invalid_request", StatusCode::BAD_REQUEST),
+            ApiError::Unauthorized => ("unauthorized", "auth", StatusCode::UNAUTHORIZED),
+            ApiError::Forbidden(_) => ("forbidden", "auth", StatusCode::FORBIDDEN),
+            ApiError::Conflict(_) => ("conflict", "invalid_request", StatusCode::CONFLICT),
+            ApiError::Unavailable(_) => ("unavailable", "system", StatusCode::SERVICE_UNAVAILABLE),
+            ApiError::Internal(_) => ("internal", "system", StatusCode::INTERNAL_SERVER_ERROR),
+        }
+    }
+
+    pub fn invalid(parameter: &str, message: impl Into<String>) -> ApiError {
+        ApiError::InvalidParameter { parameter: parameter.to_string(), message: message.into() }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (code, kind, status) = self.code();
+        match &self {
+            ApiError::Internal(detail) | ApiError::Unavailable(detail) => tracing::error!(%detail, code, "request failed"),
+            other => tracing::debug!(error = %other, code, "request rejected"),
+        }
+        let parameter = match &self {
+            ApiError::InvalidParameter { parameter, .. } => Some(parameter.clone()),
+            _ => None,
+        };
+        let body = ErrorBody {
+            message: self.to_string(),
+            code,
+            kind,
+            link: format!("https://ecrm.dev/docs/errors#{code}"),
+            parameter,
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound(what) => ApiError::NotFound(what),
+            StoreError::Conflict(message) => ApiError::Conflict(message),
+            StoreError::Unavailable(detail) => ApiError::Unavailable(detail),
+            StoreError::Other(detail) => ApiError::Internal(detail),
+        }
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(err: AppError) -> Self {
+        match err {
+            AppError::NotFound(what) => ApiError::NotFound(what),
+            AppError::Invalid { parameter, message } => ApiError::InvalidParameter { parameter, message },
+            AppError::Conflict(message) => ApiError::Conflict(message),
+            AppError::Store(store) => store.into(),
+        }
+    }
+}
