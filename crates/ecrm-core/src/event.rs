@@ -50,39 +50,71 @@ pub struct MessageOptions {
 }
 
 /// Parses one message (`index` names it in rejects).
-pub fn parse_message(raw: &Value, index: usize, options: &MessageOptions) -> Result<Message, Reject> {
-    let reject = |field: &str, reason: &str| Reject { index, field: field.to_string(), reason: reason.to_string() };
-    let object = raw.as_object().ok_or_else(|| reject("", "a message must be a JSON object"))?;
+pub fn parse_message(
+    raw: &Value,
+    index: usize,
+    options: &MessageOptions,
+) -> Result<Message, Reject> {
+    let reject = |field: &str, reason: &str| Reject {
+        index,
+        field: field.to_string(),
+        reason: reason.to_string(),
+    };
+    let object = raw
+        .as_object()
+        .ok_or_else(|| reject("", "a message must be a JSON object"))?;
     let kind = match object.get("type") {
         Some(Value::String(kind)) if MESSAGE_TYPES.contains(&kind.as_str()) => kind.clone(),
-        Some(Value::String(_)) => return Err(reject("type", "must be one of identify, track, page, screen, group, alias")),
+        Some(Value::String(_)) => {
+            return Err(reject(
+                "type",
+                "must be one of identify, track, page, screen, group, alias",
+            ));
+        }
         Some(_) => return Err(reject("type", "must be a string")),
         None => return Err(reject("type", "is required")),
     };
     let traits = object_field(object, "traits").map_err(|reason| reject("traits", reason))?;
-    let context = object.get("context").cloned().unwrap_or_else(|| Value::Object(Map::new()));
+    let context = object
+        .get("context")
+        .cloned()
+        .unwrap_or_else(|| Value::Object(Map::new()));
     if !context.is_object() {
         return Err(reject("context", "must be an object"));
     }
-    let properties = object.get("properties").cloned().unwrap_or_else(|| Value::Object(Map::new()));
+    let properties = object
+        .get("properties")
+        .cloned()
+        .unwrap_or_else(|| Value::Object(Map::new()));
     if !properties.is_object() {
         return Err(reject("properties", "must be an object"));
     }
-    let identifiers = identifiers_of(object, &kind, &traits, &context, options).map_err(|(field, reason)| reject(field, &reason))?;
+    let identifiers = identifiers_of(object, &kind, &traits, &context, options)
+        .map_err(|(field, reason)| reject(field, &reason))?;
     let name = name_of(object, &kind).map_err(|(field, reason)| reject(field, reason))?;
-    let (occurred_at, sent_at) = times_of(object, options).map_err(|(field, reason)| reject(field, &reason))?;
+    let (occurred_at, sent_at) =
+        times_of(object, options).map_err(|(field, reason)| reject(field, &reason))?;
     let message_id = match object.get("messageId") {
-        Some(Value::String(id)) if !id.trim().is_empty() && id.len() <= 256 => id.trim().to_string(),
+        Some(Value::String(id)) if !id.trim().is_empty() && id.len() <= 256 => {
+            id.trim().to_string()
+        }
         Some(Value::String(_)) => return Err(reject("messageId", "must be 1 to 256 characters")),
         Some(Value::Null) | None => derived_message_id(raw),
         Some(_) => return Err(reject("messageId", "must be a string")),
     };
-    let channel = context.get("channel").and_then(Value::as_str).map(str::to_string);
+    let channel = context
+        .get("channel")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     Ok(Message {
         message_id,
         kind,
         name,
-        customer: CustomerRef::new(identifiers, trait_text(&traits, "name"), trait_text(&traits, "country")),
+        customer: CustomerRef::new(
+            identifiers,
+            trait_text(&traits, "name"),
+            trait_text(&traits, "country"),
+        ),
         channel,
         occurred_at,
         sent_at,
@@ -92,7 +124,10 @@ pub fn parse_message(raw: &Value, index: usize, options: &MessageOptions) -> Res
     })
 }
 
-fn object_field(object: &Map<String, Value>, field: &str) -> Result<Map<String, Value>, &'static str> {
+fn object_field(
+    object: &Map<String, Value>,
+    field: &str,
+) -> Result<Map<String, Value>, &'static str> {
     match object.get(field) {
         Some(Value::Object(map)) => Ok(map.clone()),
         Some(Value::Null) | None => Ok(Map::new()),
@@ -101,7 +136,12 @@ fn object_field(object: &Map<String, Value>, field: &str) -> Result<Map<String, 
 }
 
 fn trait_text(traits: &Map<String, Value>, key: &str) -> Option<String> {
-    traits.get(key).and_then(Value::as_str).map(str::trim).filter(|text| !text.is_empty()).map(str::to_string)
+    traits
+        .get(key)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|text| !text.is_empty())
+        .map(str::to_string)
 }
 
 fn id_text(value: Option<&Value>) -> Option<String> {
@@ -129,35 +169,66 @@ fn identifiers_of(
         identifiers.push(Identifier::user_id(&text).map_err(|err| ("userId", err.to_string()))?);
     }
     if let Some(text) = anonymous_id {
-        identifiers.push(Identifier::anonymous_id(&text).map_err(|err| ("anonymousId", err.to_string()))?);
+        identifiers
+            .push(Identifier::anonymous_id(&text).map_err(|err| ("anonymousId", err.to_string()))?);
     }
     if kind == "alias" {
-        let previous = id_text(object.get("previousId")).ok_or(("previousId", "is required for alias".to_string()))?;
-        let previous_kind = if previous.contains('@') { IdentifierKind::Email } else { IdentifierKind::UserId };
+        let previous = id_text(object.get("previousId"))
+            .ok_or(("previousId", "is required for alias".to_string()))?;
+        let previous_kind = if previous.contains('@') {
+            IdentifierKind::Email
+        } else {
+            IdentifierKind::UserId
+        };
         let parsed = Identifier::new(previous_kind, &previous, options.phone_region)
             .or_else(|_| Identifier::anonymous_id(&previous))
             .map_err(|err| ("previousId", err.to_string()))?;
         // Two user ids cannot share a customer; an alias from a user id renames an anonymous visitor.
         let previous_identifier = match parsed.kind {
-            IdentifierKind::UserId => Identifier { kind: IdentifierKind::AnonymousId, value: parsed.value },
+            IdentifierKind::UserId => Identifier {
+                kind: IdentifierKind::AnonymousId,
+                value: parsed.value,
+            },
             _ => parsed,
         };
         identifiers.push(previous_identifier);
     }
     let context_traits = context.get("traits").and_then(Value::as_object);
-    for (field, identifier_kind) in [("email", IdentifierKind::Email), ("phone", IdentifierKind::Phone)] {
-        let text = trait_text(traits, field).or_else(|| context_traits.and_then(|t| trait_text(t, field)));
+    for (field, identifier_kind) in [
+        ("email", IdentifierKind::Email),
+        ("phone", IdentifierKind::Phone),
+    ] {
+        let text =
+            trait_text(traits, field).or_else(|| context_traits.and_then(|t| trait_text(t, field)));
         if let Some(text) = text {
             let identifier = Identifier::new(identifier_kind, &text, options.phone_region)
-                .map_err(|err| (if field == "email" { "traits.email" } else { "traits.phone" }, err.to_string()))?;
+                .map_err(|err| {
+                    (
+                        if field == "email" {
+                            "traits.email"
+                        } else {
+                            "traits.phone"
+                        },
+                        err.to_string(),
+                    )
+                })?;
             identifiers.push(identifier);
         }
     }
     Ok(identifiers)
 }
 
-fn name_of(object: &Map<String, Value>, kind: &str) -> Result<Option<String>, (&'static str, &'static str)> {
-    let text = |field: &str| object.get(field).and_then(Value::as_str).map(str::trim).filter(|t| !t.is_empty());
+fn name_of(
+    object: &Map<String, Value>,
+    kind: &str,
+) -> Result<Option<String>, (&'static str, &'static str)> {
+    let text = |field: &str| {
+        object
+            .get(field)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+    };
     match kind {
         "track" => match text("event") {
             Some(event) if event.len() <= 200 => Ok(Some(event.to_string())),
@@ -173,12 +244,15 @@ fn name_of(object: &Map<String, Value>, kind: &str) -> Result<Option<String>, (&
     }
 }
 
-fn times_of(object: &Map<String, Value>, options: &MessageOptions) -> Result<(Millis, Option<Millis>), (&'static str, String)> {
+fn times_of(
+    object: &Map<String, Value>,
+    options: &MessageOptions,
+) -> Result<(Millis, Option<Millis>), (&'static str, String)> {
     let parse = |field: &'static str| -> Result<Option<Millis>, (&'static str, String)> {
         match object.get(field) {
-            Some(Value::String(text)) => {
-                parse_timestamp(text, &DateFormat::Auto).map(Some).map_err(|err| (field, err.to_string()))
-            }
+            Some(Value::String(text)) => parse_timestamp(text, &DateFormat::Auto)
+                .map(Some)
+                .map_err(|err| (field, err.to_string())),
             Some(Value::Null) | None => Ok(None),
             Some(_) => Err((field, "must be an ISO 8601 string".to_string())),
         }
@@ -197,7 +271,10 @@ fn times_of(object: &Map<String, Value>, options: &MessageOptions) -> Result<(Mi
 
 fn derived_message_id(raw: &Value) -> String {
     let digest = Sha256::digest(raw.to_string().as_bytes());
-    let hex: String = digest[..16].iter().map(|byte| format!("{byte:02x}")).collect();
+    let hex: String = digest[..16]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
     format!("derived-{hex}")
 }
 

@@ -2,15 +2,26 @@ use serde_json::json;
 
 use super::*;
 
-const OPTIONS: MessageOptions =
-    MessageOptions { received_at: 1_700_000_010_000, correct_skew: true, phone_region: PhoneRegion::CN };
+const OPTIONS: MessageOptions = MessageOptions {
+    received_at: 1_700_000_010_000,
+    correct_skew: true,
+    phone_region: PhoneRegion::CN,
+};
 
 #[test]
 fn track_with_user_and_device() {
     let raw = json!({"type": "track", "event": "Product Viewed", "userId": "u1", "anonymousId": "d1",
         "messageId": "m1", "timestamp": "2023-11-14T22:13:20Z", "properties": {"product_id": "p1"},
         "context": {"channel": "app"}});
-    let message = parse_message(&raw, 0, &MessageOptions { correct_skew: false, ..OPTIONS }).expect("valid");
+    let message = parse_message(
+        &raw,
+        0,
+        &MessageOptions {
+            correct_skew: false,
+            ..OPTIONS
+        },
+    )
+    .expect("valid");
     assert_eq!(message.name.as_deref(), Some("Product Viewed"));
     assert_eq!(message.customer.identifiers.len(), 2);
     assert_eq!(message.occurred_at, 1_700_000_000_000);
@@ -31,8 +42,14 @@ fn rejects_name_the_field() {
         (json!({"type": "track", "userId": "u1"}), "event"),
         (json!({"type": "track", "event": "x"}), "userId"),
         (json!({"type": "shout", "userId": "u1"}), "type"),
-        (json!({"type": "identify", "userId": "u1", "traits": {"email": "nope"}}), "traits.email"),
-        (json!({"type": "page", "userId": "u1", "timestamp": "yesterday"}), "timestamp"),
+        (
+            json!({"type": "identify", "userId": "u1", "traits": {"email": "nope"}}),
+            "traits.email",
+        ),
+        (
+            json!({"type": "page", "userId": "u1", "timestamp": "yesterday"}),
+            "timestamp",
+        ),
         (json!({"type": "alias", "userId": "u1"}), "previousId"),
         (json!([1, 2]), ""),
     ];
@@ -49,5 +66,8 @@ fn identify_traits_add_identifiers_and_missing_ids_are_derived() {
     assert_eq!(message.customer.identifiers.len(), 3);
     assert_eq!(message.customer.name.as_deref(), Some("Ann"));
     assert!(message.message_id.starts_with("derived-"));
-    assert_eq!(message.message_id, parse_message(&raw, 0, &OPTIONS).expect("valid").message_id);
+    assert_eq!(
+        message.message_id,
+        parse_message(&raw, 0, &OPTIONS).expect("valid").message_id
+    );
 }

@@ -44,7 +44,9 @@ impl IdentifierKind {
             "phone" => Ok(IdentifierKind::Phone),
             "anonymous_id" => Ok(IdentifierKind::AnonymousId),
             other => match other.strip_prefix("ext.") {
-                Some(source) if is_source_name(source) => Ok(IdentifierKind::External(source.to_string())),
+                Some(source) if is_source_name(source) => {
+                    Ok(IdentifierKind::External(source.to_string()))
+                }
                 _ => Err(DomainError::InvalidIdentifier(
                     text.to_string(),
                     "unknown kind; expected user_id, email, phone, anonymous_id or ext.SOURCE",
@@ -102,17 +104,27 @@ impl Identifier {
         if !valid || value.len() > MAX_IDENTIFIER_LEN {
             return Err(DomainError::InvalidEmail(text.to_string()));
         }
-        Ok(Identifier { kind: IdentifierKind::Email, value })
+        Ok(Identifier {
+            kind: IdentifierKind::Email,
+            value,
+        })
     }
 
     /// A phone number normalised to E.164, national numbers read in `region`.
     pub fn phone(text: &str, region: PhoneRegion) -> Result<Identifier, DomainError> {
         let value = normalize_phone(text, region)?;
-        Ok(Identifier { kind: IdentifierKind::Phone, value })
+        Ok(Identifier {
+            kind: IdentifierKind::Phone,
+            value,
+        })
     }
 
     /// Builds an identifier of any kind from raw text, normalising as the kind requires.
-    pub fn new(kind: IdentifierKind, text: &str, region: PhoneRegion) -> Result<Identifier, DomainError> {
+    pub fn new(
+        kind: IdentifierKind,
+        text: &str,
+        region: PhoneRegion,
+    ) -> Result<Identifier, DomainError> {
         match kind {
             IdentifierKind::Email => Self::email(text),
             IdentifierKind::Phone => Self::phone(text, region),
@@ -145,12 +157,21 @@ impl Identifier {
             return Err(DomainError::InvalidIdentifier(text.to_string(), "empty"));
         }
         if value.len() > MAX_IDENTIFIER_LEN {
-            return Err(DomainError::InvalidIdentifier(text.to_string(), "longer than 256 bytes"));
+            return Err(DomainError::InvalidIdentifier(
+                text.to_string(),
+                "longer than 256 bytes",
+            ));
         }
         if value.chars().any(char::is_control) {
-            return Err(DomainError::InvalidIdentifier(text.to_string(), "contains control characters"));
+            return Err(DomainError::InvalidIdentifier(
+                text.to_string(),
+                "contains control characters",
+            ));
         }
-        Ok(Identifier { kind, value: value.to_string() })
+        Ok(Identifier {
+            kind,
+            value: value.to_string(),
+        })
     }
 }
 
@@ -180,7 +201,9 @@ impl fmt::Display for Identifier {
 fn is_source_name(source: &str) -> bool {
     !source.is_empty()
         && source.len() <= 32
-        && source.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        && source
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
 #[cfg(test)]
@@ -193,29 +216,45 @@ mod tests {
     fn emails_are_trimmed_and_lowercased() {
         let id = Identifier::email("  Ann@Example.COM ").map(|i| i.value);
         assert_eq!(id, Ok("ann@example.com".to_string()));
-        for bad in ["ann", "@example.com", "ann@", "a b@c.d", "a@b@c", "ann@.com"] {
+        for bad in [
+            "ann",
+            "@example.com",
+            "ann@",
+            "a b@c.d",
+            "a@b@c",
+            "ann@.com",
+        ] {
             assert!(Identifier::email(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn user_ids_keep_leading_zeros() {
-        assert_eq!(Identifier::user_id("00004").map(|i| i.customer_id()), Ok("00004".to_string()));
+        assert_eq!(
+            Identifier::user_id("00004").map(|i| i.customer_id()),
+            Ok("00004".to_string())
+        );
     }
 
     #[test]
     fn references_parse_by_prefix() {
         let email = Identifier::parse_reference("email:Ann@example.com", CN);
-        assert_eq!(email.map(|i| i.customer_id()), Ok("email:ann@example.com".to_string()));
+        assert_eq!(
+            email.map(|i| i.customer_id()),
+            Ok("email:ann@example.com".to_string())
+        );
         let external = Identifier::parse_reference("ext.shopify:991", CN);
-        assert_eq!(external.map(|i| i.kind), Ok(IdentifierKind::External("shopify".into())));
+        assert_eq!(
+            external.map(|i| i.kind),
+            Ok(IdentifierKind::External("shopify".into()))
+        );
         let bare = Identifier::parse_reference("c0000001", CN);
         assert_eq!(bare.map(|i| i.kind), Ok(IdentifierKind::UserId));
     }
 
     #[test]
     fn canonical_order_prefers_user_ids() {
-        let mut ids = vec![
+        let mut ids = [
             Identifier::anonymous_id("zzz").unwrap_or_else(|_| unreachable!()),
             Identifier::email("a@b.c").unwrap_or_else(|_| unreachable!()),
             Identifier::user_id("9").unwrap_or_else(|_| unreachable!()),

@@ -52,7 +52,9 @@ impl IdentityLimits {
         for identifier in identifiers {
             *counts.entry(&identifier.kind).or_default() += 1;
         }
-        counts.iter().all(|(kind, count)| *count <= self.limit_for(kind))
+        counts
+            .iter()
+            .all(|(kind, count)| *count <= self.limit_for(kind))
     }
 }
 
@@ -66,7 +68,11 @@ pub struct Link {
 impl Link {
     /// A link with its ends in canonical order (so `Link::new(x, y) == Link::new(y, x)`).
     pub fn new(x: Identifier, y: Identifier) -> Link {
-        if x <= y { Link { a: x, b: y } } else { Link { a: y, b: x } }
+        if x <= y {
+            Link { a: x, b: y }
+        } else {
+            Link { a: y, b: x }
+        }
     }
 }
 
@@ -86,7 +92,12 @@ pub struct Clustering {
 
 /// Builds customers from identifiers, links and separations. Deterministic: the output depends only
 /// on the sets given, not on their order. Clusters come sorted by customer id.
-pub fn cluster(identifiers: &[Identifier], links: &[Link], separations: &[Link], limits: &IdentityLimits) -> Clustering {
+pub fn cluster(
+    identifiers: &[Identifier],
+    links: &[Link],
+    separations: &[Link],
+    limits: &IdentityLimits,
+) -> Clustering {
     let mut nodes: Vec<Identifier> = identifiers.to_vec();
     for link in links.iter().chain(separations) {
         nodes.push(link.a.clone());
@@ -94,12 +105,19 @@ pub fn cluster(identifiers: &[Identifier], links: &[Link], separations: &[Link],
     }
     nodes.sort();
     nodes.dedup();
-    let index: HashMap<&Identifier, usize> = nodes.iter().enumerate().map(|(idx, id)| (id, idx)).collect();
+    let index: HashMap<&Identifier, usize> = nodes
+        .iter()
+        .enumerate()
+        .map(|(idx, id)| (id, idx))
+        .collect();
 
     let mut sorted_links: Vec<&Link> = links.iter().collect();
     sorted_links.sort();
     sorted_links.dedup();
-    let separated: Vec<(usize, usize)> = separations.iter().map(|s| (index[&s.a], index[&s.b])).collect();
+    let separated: Vec<(usize, usize)> = separations
+        .iter()
+        .map(|s| (index[&s.a], index[&s.b]))
+        .collect();
 
     let mut forest = Forest::new(&nodes);
     let mut refused = Vec::new();
@@ -122,11 +140,17 @@ pub fn cluster(identifiers: &[Identifier], links: &[Link], separations: &[Link],
 
     let mut groups: BTreeMap<usize, Vec<Identifier>> = BTreeMap::new();
     for (idx, node) in nodes.iter().enumerate() {
-        groups.entry(forest.find(idx)).or_default().push(node.clone());
+        groups
+            .entry(forest.find(idx))
+            .or_default()
+            .push(node.clone());
     }
     let mut clusters: Vec<Cluster> = groups
         .into_values()
-        .map(|members| Cluster { customer_id: members[0].customer_id(), identifiers: members })
+        .map(|members| Cluster {
+            customer_id: members[0].customer_id(),
+            identifiers: members,
+        })
         .collect();
     clusters.sort_by(|x, y| x.customer_id.as_bytes().cmp(y.customer_id.as_bytes()));
     Clustering { clusters, refused }
@@ -140,7 +164,10 @@ struct Forest {
 
 impl Forest {
     fn new(nodes: &[Identifier]) -> Forest {
-        Forest { parent: (0..nodes.len()).collect(), members: (0..nodes.len()).map(|idx| vec![idx]).collect() }
+        Forest {
+            parent: (0..nodes.len()).collect(),
+            members: (0..nodes.len()).map(|idx| vec![idx]).collect(),
+        }
     }
 
     fn find(&mut self, mut idx: usize) -> usize {
@@ -151,14 +178,27 @@ impl Forest {
         idx
     }
 
-    fn union_respects(&self, root_a: usize, root_b: usize, nodes: &[Identifier], limits: &IdentityLimits) -> bool {
-        let combined: Vec<&Identifier> =
-            self.members[root_a].iter().chain(&self.members[root_b]).map(|idx| &nodes[*idx]).collect();
+    fn union_respects(
+        &self,
+        root_a: usize,
+        root_b: usize,
+        nodes: &[Identifier],
+        limits: &IdentityLimits,
+    ) -> bool {
+        let combined: Vec<&Identifier> = self.members[root_a]
+            .iter()
+            .chain(&self.members[root_b])
+            .map(|idx| &nodes[*idx])
+            .collect();
         limits.allows(&combined)
     }
 
     fn union(&mut self, root_a: usize, root_b: usize) {
-        let (keep, gone) = if root_a < root_b { (root_a, root_b) } else { (root_b, root_a) };
+        let (keep, gone) = if root_a < root_b {
+            (root_a, root_b)
+        } else {
+            (root_b, root_a)
+        };
         self.parent[gone] = keep;
         let moved = std::mem::take(&mut self.members[gone]);
         self.members[keep].extend(moved);

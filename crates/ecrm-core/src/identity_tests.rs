@@ -3,20 +3,32 @@ use proptest::prelude::*;
 use super::*;
 
 fn user(value: &str) -> Identifier {
-    Identifier { kind: IdentifierKind::UserId, value: value.to_string() }
+    Identifier {
+        kind: IdentifierKind::UserId,
+        value: value.to_string(),
+    }
 }
 
 fn email(value: &str) -> Identifier {
-    Identifier { kind: IdentifierKind::Email, value: value.to_string() }
+    Identifier {
+        kind: IdentifierKind::Email,
+        value: value.to_string(),
+    }
 }
 
 fn anon(value: &str) -> Identifier {
-    Identifier { kind: IdentifierKind::AnonymousId, value: value.to_string() }
+    Identifier {
+        kind: IdentifierKind::AnonymousId,
+        value: value.to_string(),
+    }
 }
 
 #[test]
 fn co_occurring_identifiers_form_one_customer_named_by_the_user_id() {
-    let links = vec![Link::new(anon("dev1"), email("ann@x.io")), Link::new(email("ann@x.io"), user("u1"))];
+    let links = vec![
+        Link::new(anon("dev1"), email("ann@x.io")),
+        Link::new(email("ann@x.io"), user("u1")),
+    ];
     let result = cluster(&[], &links, &[], &IdentityLimits::standard());
     assert_eq!(result.clusters.len(), 1);
     assert_eq!(result.clusters[0].customer_id, "u1");
@@ -25,11 +37,21 @@ fn co_occurring_identifiers_form_one_customer_named_by_the_user_id() {
 
 #[test]
 fn two_user_ids_never_merge() {
-    let links = vec![Link::new(user("u1"), email("shared@x.io")), Link::new(user("u2"), email("shared@x.io"))];
+    let links = vec![
+        Link::new(user("u1"), email("shared@x.io")),
+        Link::new(user("u2"), email("shared@x.io")),
+    ];
     let result = cluster(&[], &links, &[], &IdentityLimits::standard());
     assert_eq!(result.clusters.len(), 2);
-    assert_eq!(result.refused, vec![Link::new(user("u2"), email("shared@x.io"))]);
-    assert!(result.clusters[0].identifiers.contains(&email("shared@x.io")));
+    assert_eq!(
+        result.refused,
+        vec![Link::new(user("u2"), email("shared@x.io"))]
+    );
+    assert!(
+        result.clusters[0]
+            .identifiers
+            .contains(&email("shared@x.io"))
+    );
 }
 
 #[test]
@@ -49,8 +71,15 @@ fn arbitrary_identifier() -> impl Strategy<Value = Identifier> {
 }
 
 fn arbitrary_links() -> impl Strategy<Value = Vec<Link>> {
-    prop::collection::vec((arbitrary_identifier(), arbitrary_identifier()), 0..24)
-        .prop_map(|pairs| pairs.into_iter().filter(|(a, b)| a != b).map(|(a, b)| Link::new(a, b)).collect())
+    prop::collection::vec((arbitrary_identifier(), arbitrary_identifier()), 0..24).prop_map(
+        |pairs| {
+            pairs
+                .into_iter()
+                .filter(|(a, b)| a != b)
+                .map(|(a, b)| Link::new(a, b))
+                .collect()
+        },
+    )
 }
 
 fn tight_limits() -> IdentityLimits {

@@ -20,13 +20,19 @@ pub fn parse_micros(text: &str) -> Result<i64, DomainError> {
     if int_part.is_empty() && frac_part.is_empty() {
         return Err(err());
     }
-    if !int_part.bytes().all(|b| b.is_ascii_digit()) || !frac_part.bytes().all(|b| b.is_ascii_digit()) {
+    if !int_part.bytes().all(|b| b.is_ascii_digit())
+        || !frac_part.bytes().all(|b| b.is_ascii_digit())
+    {
         return Err(err());
     }
     if int_part.len() > 12 {
         return Err(err());
     }
-    let whole: i128 = if int_part.is_empty() { 0 } else { int_part.parse().map_err(|_| err())? };
+    let whole: i128 = if int_part.is_empty() {
+        0
+    } else {
+        int_part.parse().map_err(|_| err())?
+    };
     let mut micros: i128 = whole * 1_000_000;
     let mut scale: i128 = 100_000;
     let mut round_up = false;
@@ -53,7 +59,10 @@ pub fn micros_to_cents(micros: i64) -> i64 {
 
 /// The amount of `quantity` units at `unit_micros` each, in cents, rounded half away from zero.
 pub fn line_amount_cents(quantity: i64, unit_micros: i64) -> i64 {
-    round_div(i128::from(quantity) * i128::from(unit_micros), MICROS_PER_CENT)
+    round_div(
+        i128::from(quantity) * i128::from(unit_micros),
+        MICROS_PER_CENT,
+    )
 }
 
 /// Parses an amount straight to cents.
@@ -79,7 +88,11 @@ pub fn parse_currency(text: &str) -> Result<String, DomainError> {
 
 fn round_div(numerator: i128, denominator: i128) -> i64 {
     let half = denominator / 2;
-    let rounded = if numerator >= 0 { (numerator + half) / denominator } else { (numerator - half) / denominator };
+    let rounded = if numerator >= 0 {
+        (numerator + half) / denominator
+    } else {
+        (numerator - half) / denominator
+    };
     i64::try_from(rounded).unwrap_or(if numerator >= 0 { i64::MAX } else { i64::MIN })
 }
 
@@ -89,7 +102,15 @@ mod tests {
 
     #[test]
     fn parses_amounts_exactly() {
-        let cases = [("12.5", 1250), ("0.85", 85), ("-3.20", -320), ("7", 700), (".5", 50), ("1.005", 101), ("2.994999", 299)];
+        let cases = [
+            ("12.5", 1250),
+            ("0.85", 85),
+            ("-3.20", -320),
+            ("7", 700),
+            (".5", 50),
+            ("1.005", 101),
+            ("2.994999", 299),
+        ];
         for (text, cents) in cases {
             assert_eq!(parse_cents(text), Ok(cents), "{text}");
         }
@@ -104,8 +125,14 @@ mod tests {
 
     #[test]
     fn line_amounts_round_once() {
-        assert_eq!(line_amount_cents(3, parse_micros("0.333").unwrap_or(0)), 100);
-        assert_eq!(line_amount_cents(-2, parse_micros("1.25").unwrap_or(0)), -250);
+        assert_eq!(
+            line_amount_cents(3, parse_micros("0.333").unwrap_or(0)),
+            100
+        );
+        assert_eq!(
+            line_amount_cents(-2, parse_micros("1.25").unwrap_or(0)),
+            -250
+        );
         assert_eq!(format_cents(-1234), "-12.34");
         assert_eq!(format_cents(5), "0.05");
     }

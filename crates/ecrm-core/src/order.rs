@@ -35,10 +35,18 @@ pub struct CustomerRef {
 
 impl CustomerRef {
     /// A reference from identifiers in any order.
-    pub fn new(mut identifiers: Vec<Identifier>, name: Option<String>, country: Option<String>) -> CustomerRef {
+    pub fn new(
+        mut identifiers: Vec<Identifier>,
+        name: Option<String>,
+        country: Option<String>,
+    ) -> CustomerRef {
         identifiers.sort();
         identifiers.dedup();
-        CustomerRef { identifiers, name, country }
+        CustomerRef {
+            identifiers,
+            name,
+            country,
+        }
     }
 
     pub fn is_guest(&self) -> bool {
@@ -79,8 +87,14 @@ pub fn line_key(row_number: u64, row_fields: &[&str]) -> i64 {
 }
 
 /// The refund rule: a negative quantity, a negative amount, or an order id with the cancellation prefix.
-pub fn is_refund(order_key: &str, quantity: i64, amount_cents: i64, cancel_prefix: Option<&str>) -> bool {
-    let prefixed = cancel_prefix.is_some_and(|prefix| !prefix.is_empty() && order_key.starts_with(prefix));
+pub fn is_refund(
+    order_key: &str,
+    quantity: i64,
+    amount_cents: i64,
+    cancel_prefix: Option<&str>,
+) -> bool {
+    let prefixed =
+        cancel_prefix.is_some_and(|prefix| !prefix.is_empty() && order_key.starts_with(prefix));
     prefixed || quantity < 0 || amount_cents < 0
 }
 

@@ -14,9 +14,18 @@ pub struct PhoneRegion {
 }
 
 impl PhoneRegion {
-    pub const CN: PhoneRegion = PhoneRegion { calling_code: 86, trunk_zero: true };
-    pub const US: PhoneRegion = PhoneRegion { calling_code: 1, trunk_zero: false };
-    pub const GB: PhoneRegion = PhoneRegion { calling_code: 44, trunk_zero: true };
+    pub const CN: PhoneRegion = PhoneRegion {
+        calling_code: 86,
+        trunk_zero: true,
+    };
+    pub const US: PhoneRegion = PhoneRegion {
+        calling_code: 1,
+        trunk_zero: false,
+    };
+    pub const GB: PhoneRegion = PhoneRegion {
+        calling_code: 44,
+        trunk_zero: true,
+    };
 
     /// Parses an ISO 3166 alpha-2 region code (`CN`, `US`, `GB`, `DE`, ...).
     pub fn parse(code: &str) -> Option<PhoneRegion> {
@@ -36,7 +45,10 @@ impl PhoneRegion {
             "IT" => (39, false),
             _ => return None,
         };
-        Some(PhoneRegion { calling_code, trunk_zero })
+        Some(PhoneRegion {
+            calling_code,
+            trunk_zero,
+        })
     }
 }
 
@@ -59,7 +71,11 @@ pub fn normalize_phone(text: &str, region: PhoneRegion) -> Result<String, Domain
     } else if let Some(rest) = digits.strip_prefix("00") {
         rest.to_string()
     } else {
-        let national = if region.trunk_zero { digits.strip_prefix('0').unwrap_or(&digits) } else { &digits };
+        let national = if region.trunk_zero {
+            digits.strip_prefix('0').unwrap_or(&digits)
+        } else {
+            &digits
+        };
         let code = region.calling_code.to_string();
         if region.calling_code == 1 && national.len() == 11 && national.starts_with('1') {
             national.to_string()
@@ -88,7 +104,11 @@ mod tests {
             ("1 415 555 2671", PhoneRegion::US, "+14155552671"),
         ];
         for (text, region, expected) in cases {
-            assert_eq!(normalize_phone(text, region), Ok(expected.to_string()), "{text}");
+            assert_eq!(
+                normalize_phone(text, region),
+                Ok(expected.to_string()),
+                "{text}"
+            );
         }
     }
 

@@ -10,7 +10,8 @@ pub type Millis = i64;
 /// Milliseconds in a day.
 pub const DAY_MILLIS: i64 = 86_400_000;
 
-const AUTO_FORMATS: &str = "RFC 3339, YYYY-MM-DD HH:MM:SS, YYYY-MM-DDTHH:MM:SS, YYYY-MM-DD or YYYYMMDD";
+const AUTO_FORMATS: &str =
+    "RFC 3339, YYYY-MM-DD HH:MM:SS, YYYY-MM-DDTHH:MM:SS, YYYY-MM-DD or YYYYMMDD";
 
 /// How timestamps in a file are written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,20 +53,29 @@ pub fn day_number(millis: Millis) -> i64 {
 
 /// Midnight UTC of a calendar date.
 pub fn date_to_millis(date: NaiveDate) -> Millis {
-    date.and_hms_opt(0, 0, 0).map(|time| time.and_utc().timestamp_millis()).unwrap_or(0)
+    date.and_hms_opt(0, 0, 0)
+        .map(|time| time.and_utc().timestamp_millis())
+        .unwrap_or(0)
 }
 
 /// Parses `YYYY-MM-DD`.
 pub fn parse_date(text: &str) -> Result<NaiveDate, DomainError> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| DomainError::InvalidDate { value: text.to_string(), expected: "YYYY-MM-DD".to_string() })
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| DomainError::InvalidDate {
+        value: text.to_string(),
+        expected: "YYYY-MM-DD".to_string(),
+    })
 }
 
 fn parse_auto(value: &str) -> Option<Millis> {
     if let Ok(time) = DateTime::parse_from_rfc3339(value) {
         return Some(time.timestamp_millis());
     }
-    for pattern in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"] {
+    for pattern in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(time) = NaiveDateTime::parse_from_str(value, pattern) {
             return Some(time.and_utc().timestamp_millis());
         }
@@ -85,7 +95,9 @@ fn parse_with(value: &str, pattern: &str) -> Option<Millis> {
     if let Ok(time) = NaiveDateTime::parse_from_str(value, pattern) {
         return Some(time.and_utc().timestamp_millis());
     }
-    NaiveDate::parse_from_str(value, pattern).ok().map(date_to_millis)
+    NaiveDate::parse_from_str(value, pattern)
+        .ok()
+        .map(date_to_millis)
 }
 
 #[cfg(test)]
@@ -96,10 +108,19 @@ mod tests {
     fn parses_the_datasets_formats() {
         let auto = DateFormat::Auto;
         assert_eq!(parse_timestamp("19970101", &auto), Ok(852_076_800_000));
-        assert_eq!(parse_timestamp("2009-12-01 07:45:00", &auto), Ok(1_259_653_500_000));
-        assert_eq!(parse_timestamp("2023-03-14T09:26:53Z", &auto), Ok(1_678_786_013_000));
+        assert_eq!(
+            parse_timestamp("2009-12-01 07:45:00", &auto),
+            Ok(1_259_653_500_000)
+        );
+        assert_eq!(
+            parse_timestamp("2023-03-14T09:26:53Z", &auto),
+            Ok(1_678_786_013_000)
+        );
         let custom = DateFormat::Strftime("%d/%m/%Y %H:%M".to_string());
-        assert_eq!(parse_timestamp("01/12/2009 07:45", &custom), Ok(1_259_653_500_000));
+        assert_eq!(
+            parse_timestamp("01/12/2009 07:45", &custom),
+            Ok(1_259_653_500_000)
+        );
     }
 
     #[test]

@@ -5,8 +5,9 @@ use ecrm_core::order::{CustomerRef, OrderLine};
 
 use crate::error::StoreResult;
 use crate::model::{
-    ApiKeyRecord, AuditEntry, Customer360, CustomerInput, CustomerListItem, CustomerQuery, EventInput, MergeRecord,
-    ProductInput, Resolution, StoreStats, TimelineCursor, TimelineEntry, WriteContext, WriteCounts,
+    ApiKeyRecord, AuditEntry, Customer360, CustomerInput, CustomerListItem, CustomerQuery,
+    EventInput, MergeRecord, ProductInput, Resolution, StoreStats, TimelineCursor, TimelineEntry,
+    WriteContext, WriteCounts,
 };
 
 /// Which database a store runs on.
@@ -23,21 +24,34 @@ pub trait Store: Send + Sync {
     /// Writes order lines (new orders, refunds, guest orders), resolving their customers.
     fn write_orders(&self, lines: &[OrderLine], ctx: &WriteContext) -> StoreResult<WriteCounts>;
     /// Creates or updates customers and their identifiers.
-    fn write_customers(&self, rows: &[CustomerInput], ctx: &WriteContext) -> StoreResult<WriteCounts>;
+    fn write_customers(
+        &self,
+        rows: &[CustomerInput],
+        ctx: &WriteContext,
+    ) -> StoreResult<WriteCounts>;
     /// Creates or updates catalogue products.
-    fn write_products(&self, rows: &[ProductInput], ctx: &WriteContext) -> StoreResult<WriteCounts>;
+    fn write_products(&self, rows: &[ProductInput], ctx: &WriteContext)
+    -> StoreResult<WriteCounts>;
     /// Appends events; a `message_id` already stored is skipped (counted as a duplicate).
     fn write_events(&self, rows: &[EventInput], ctx: &WriteContext) -> StoreResult<WriteCounts>;
     /// Links identifiers seen together and returns the customer they now belong to.
-    fn resolve_identity(&self, customer: &CustomerRef, ctx: &WriteContext) -> StoreResult<Resolution>;
+    fn resolve_identity(
+        &self,
+        customer: &CustomerRef,
+        ctx: &WriteContext,
+    ) -> StoreResult<Resolution>;
 
     /// The customer an identifier belongs to.
     fn find_customer_id(&self, identifier: &Identifier) -> StoreResult<Option<String>>;
     /// The stored part of the 360° view, with the `latest_orders` most recent orders.
     fn customer_360(&self, customer_id: &str, latest_orders: usize) -> StoreResult<Customer360>;
     /// Orders and events of a customer, newest first, strictly before `before`.
-    fn timeline(&self, customer_id: &str, before: Option<TimelineCursor>, limit: usize)
-    -> StoreResult<Vec<TimelineEntry>>;
+    fn timeline(
+        &self,
+        customer_id: &str,
+        before: Option<TimelineCursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<TimelineEntry>>;
     /// Lists and searches customers in id order.
     fn list_customers(&self, query: &CustomerQuery) -> StoreResult<Vec<CustomerListItem>>;
     /// Merges into or out of a customer, newest first.

@@ -21,7 +21,9 @@ impl From<rusqlite::Error> for StoreError {
     fn from(err: rusqlite::Error) -> Self {
         match err {
             rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound("row".to_string()),
-            rusqlite::Error::SqliteFailure(code, _) if code.code == rusqlite::ErrorCode::CannotOpen => {
+            rusqlite::Error::SqliteFailure(code, _)
+                if code.code == rusqlite::ErrorCode::CannotOpen =>
+            {
                 StoreError::Unavailable(err.to_string())
             }
             other => StoreError::Other(other.to_string()),

@@ -6,8 +6,12 @@ use crate::error::{StoreError, StoreResult};
 
 /// Rebuilds a stored identifier (values are stored normalised, so no re-normalisation happens).
 pub(crate) fn identifier_from_parts(kind: &str, value: &str) -> StoreResult<Identifier> {
-    let kind = IdentifierKind::parse(kind).map_err(|err| StoreError::Other(format!("stored identifier: {err}")))?;
-    Ok(Identifier { kind, value: value.to_string() })
+    let kind = IdentifierKind::parse(kind)
+        .map_err(|err| StoreError::Other(format!("stored identifier: {err}")))?;
+    Ok(Identifier {
+        kind,
+        value: value.to_string(),
+    })
 }
 
 /// A comma-separated list of integers for an `IN (...)` clause (integers only, so no injection).
@@ -15,12 +19,19 @@ pub(crate) fn in_list(rows: &[i64]) -> String {
     if rows.is_empty() {
         return "NULL".to_string();
     }
-    rows.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+    rows.iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Merges `extra` keys into a stored JSON object text; the stored value wins on no key (extra replaces).
-pub(crate) fn merge_extra(stored: &str, extra: &serde_json::Map<String, serde_json::Value>) -> StoreResult<String> {
-    let mut object: serde_json::Map<String, serde_json::Value> = match serde_json::from_str(stored)? {
+pub(crate) fn merge_extra(
+    stored: &str,
+    extra: &serde_json::Map<String, serde_json::Value>,
+) -> StoreResult<String> {
+    let mut object: serde_json::Map<String, serde_json::Value> = match serde_json::from_str(stored)?
+    {
         serde_json::Value::Object(map) => map,
         _ => serde_json::Map::new(),
     };

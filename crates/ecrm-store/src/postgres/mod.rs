@@ -4,6 +4,7 @@
 //! Write transactions take a transaction-level advisory lock per schema, so writes are serialised
 //! like SQLite's single writer, across processes too; reads run concurrently.
 
+mod pending;
 mod read;
 mod tx;
 

@@ -6,6 +6,7 @@ use ecrm_core::order::OrderLine;
 use ecrm_core::time::Millis;
 use postgres::Transaction;
 
+use super::pending::Pending;
 use super::{PgConn, Session, StatementCache, WRITE_LOCK};
 use crate::error::StoreResult;
 use crate::model::{
@@ -17,6 +18,9 @@ use crate::write::{IdentifierRow, NewOrder, WriteTx};
 pub(crate) struct PgTx<'a> {
     tx: Transaction<'a>,
     statements: &'a mut StatementCache,
+    pending: Pending,
+    /// The row of the last order whose insert hit an existing key, which `order_row` asks for next.
+    existing_order: Option<(String, i64)>,
 }
 
 impl<'a> PgTx<'a> {
@@ -24,13 +28,23 @@ impl<'a> PgTx<'a> {
     pub(crate) fn begin(conn: &'a mut PgConn) -> StoreResult<PgTx<'a>> {
         let PgConn { client, statements } = conn;
         let tx = client.transaction()?;
-        let mut res = PgTx { tx, statements };
+        let mut res = PgTx {
+            tx,
+            statements,
+            pending: Pending::default(),
+            existing_order: None,
+        };
         res.session().execute(WRITE_LOCK, &[])?;
         Ok(res)
     }
 
-    /// Commits; the changes are durable when this returns.
-    pub(crate) fn commit(self) -> StoreResult<()> {
+    /// Sends the deferred writes and commits; the changes are durable when this returns.
+    pub(crate) fn commit(mut self) -> StoreResult<()> {
+        let mut session = Session {
+            client: &mut self.tx,
+            statements: self.statements,
+        };
+        self.pending.flush(&mut session)?;
         self.tx.commit()?;
         Ok(())
     }
@@ -142,11 +156,7 @@ impl WriteTx for PgTx<'_> {
     }
 
     fn identifier_touch(&mut self, row: i64, seen_at: Millis) -> StoreResult<()> {
-        self.session().execute(
-            "UPDATE identifiers SET first_seen = least(first_seen, $2), last_seen = greatest(last_seen, $2) \
-             WHERE id = $1 AND (first_seen > $2 OR last_seen < $2)",
-            &[&row, &seen_at],
-        )?;
+        self.pending.touch(row, seen_at);
         Ok(())
     }
 
@@ -336,9 +346,12 @@ impl WriteTx for PgTx<'_> {
     }
 
     fn order_insert(&mut self, order: &NewOrder<'_>) -> StoreResult<Option<i64>> {
-        let inserted = self.session().query_opt(
-            "INSERT INTO orders (order_key, kind, identifier_id, ordered_at, currency, status, source, derived_key, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (order_key) DO NOTHING RETURNING id",
+        let found = self.session().query_opt(
+            "WITH inserted AS (INSERT INTO orders \
+             (order_key, kind, identifier_id, ordered_at, currency, status, source, derived_key, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (order_key) DO NOTHING RETURNING id) \
+             SELECT id, true FROM inserted \
+             UNION ALL SELECT id, false FROM orders WHERE order_key = $1 AND NOT EXISTS (SELECT 1 FROM inserted)",
             &[
                 &order.order_key,
                 &order.kind,
@@ -351,13 +364,25 @@ impl WriteTx for PgTx<'_> {
                 &order.created_at,
             ],
         )?;
-        match inserted {
-            Some(row) => Ok(Some(row.try_get(0)?)),
-            None => Ok(None),
+        let Some(row) = found else {
+            return Ok(None);
+        };
+        let order_row: i64 = row.try_get(0)?;
+        let inserted: bool = row.try_get(1)?;
+        if !inserted {
+            self.existing_order = Some((order.order_key.to_string(), order_row));
+            return Ok(None);
         }
+        self.pending.order_created(order_row);
+        Ok(Some(order_row))
     }
 
     fn order_row(&mut self, order_key: &str) -> StoreResult<Option<i64>> {
+        if let Some((key, order_row)) = self.existing_order.take()
+            && key == order_key
+        {
+            return Ok(Some(order_row));
+        }
         let found = self
             .session()
             .query_opt("SELECT id FROM orders WHERE order_key = $1", &[&order_key])?;
@@ -368,8 +393,19 @@ impl WriteTx for PgTx<'_> {
     }
 
     fn order_line_insert(&mut self, order_row: i64, line: &OrderLine) -> StoreResult<bool> {
+        if let Some(inserted) = self.pending.defer_line(order_row, line) {
+            if self.pending.lines_full() {
+                let mut session = Session {
+                    client: &mut self.tx,
+                    statements: self.statements,
+                };
+                self.pending.flush_lines(&mut session)?;
+            }
+            return Ok(inserted);
+        }
         let inserted = self.session().execute(
-            "INSERT INTO order_lines (order_id, line_key, product_id, product_name, category, quantity, unit_price_cents, amount_cents) \
+            "INSERT INTO order_lines \
+             (order_id, line_key, product_id, product_name, category, quantity, unit_price_cents, amount_cents) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (order_id, line_key) DO NOTHING",
             &[
                 &order_row,
@@ -394,10 +430,7 @@ impl WriteTx for PgTx<'_> {
         if lines == 0 {
             return Ok(());
         }
-        self.session().execute(
-            "UPDATE orders SET total_cents = total_cents + $2, line_count = line_count + $3 WHERE id = $1",
-            &[&order_row, &amount_cents, &lines],
-        )?;
+        self.pending.add_totals(order_row, amount_cents, lines);
         Ok(())
     }
 

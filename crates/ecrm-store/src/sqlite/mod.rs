@@ -14,8 +14,9 @@ use crate::api::{Backend, Store};
 use crate::error::{StoreError, StoreResult};
 use crate::migrations::{CREATE_MIGRATIONS_TABLE, MIGRATIONS};
 use crate::model::{
-    ApiKeyRecord, AuditEntry, Customer360, CustomerInput, CustomerListItem, CustomerQuery, EventInput, MergeRecord,
-    ProductInput, Resolution, StoreStats, TimelineCursor, TimelineEntry, WriteContext, WriteCounts,
+    ApiKeyRecord, AuditEntry, Customer360, CustomerInput, CustomerListItem, CustomerQuery,
+    EventInput, MergeRecord, ProductInput, Resolution, StoreStats, TimelineCursor, TimelineEntry,
+    WriteContext, WriteCounts,
 };
 use crate::write;
 use tx::SqliteTx;
@@ -35,12 +36,17 @@ impl SqliteStore {
     pub fn open(path: &Path) -> StoreResult<SqliteStore> {
         let writer = open_connection(path)?;
         migrate(&writer)?;
-        Ok(SqliteStore { path: path.to_path_buf(), writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) })
+        Ok(SqliteStore {
+            path: path.to_path_buf(),
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+        })
     }
 
     fn write<R>(&self, body: impl FnOnce(&mut SqliteTx<'_>) -> StoreResult<R>) -> StoreResult<R> {
         let mut conn = lock(&self.writer)?;
-        let transaction = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let transaction =
+            conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let result = {
             let mut tx = SqliteTx::new(&transaction);
             body(&mut tx)?
@@ -65,11 +71,15 @@ impl SqliteStore {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> StoreResult<MutexGuard<'_, T>> {
-    mutex.lock().map_err(|_| StoreError::Other("a database connection lock was poisoned".to_string()))
+    mutex
+        .lock()
+        .map_err(|_| StoreError::Other("a database connection lock was poisoned".to_string()))
 }
 
 fn open_connection(path: &Path) -> StoreResult<Connection> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)
         .map_err(|err| StoreError::Unavailable(format!("{}: {err}", path.display())))?;
     conn.execute_batch(
@@ -97,7 +107,11 @@ fn migrate(conn: &Connection) -> StoreResult<()> {
             migration.sqlite, migration.version, migration.name
         );
         conn.execute_batch(&sql)?;
-        tracing::info!(version = migration.version, name = migration.name, "applied sqlite migration");
+        tracing::info!(
+            version = migration.version,
+            name = migration.name,
+            "applied sqlite migration"
+        );
     }
     Ok(())
 }
@@ -111,11 +125,19 @@ impl Store for SqliteStore {
         self.write(|tx| write::write_orders(tx, lines, ctx))
     }
 
-    fn write_customers(&self, rows: &[CustomerInput], ctx: &WriteContext) -> StoreResult<WriteCounts> {
+    fn write_customers(
+        &self,
+        rows: &[CustomerInput],
+        ctx: &WriteContext,
+    ) -> StoreResult<WriteCounts> {
         self.write(|tx| write::write_customers(tx, rows, ctx))
     }
 
-    fn write_products(&self, rows: &[ProductInput], ctx: &WriteContext) -> StoreResult<WriteCounts> {
+    fn write_products(
+        &self,
+        rows: &[ProductInput],
+        ctx: &WriteContext,
+    ) -> StoreResult<WriteCounts> {
         self.write(|tx| write::write_products(tx, rows, ctx))
     }
 
@@ -123,7 +145,11 @@ impl Store for SqliteStore {
         self.write(|tx| write::write_events(tx, rows, ctx))
     }
 
-    fn resolve_identity(&self, customer: &CustomerRef, ctx: &WriteContext) -> StoreResult<Resolution> {
+    fn resolve_identity(
+        &self,
+        customer: &CustomerRef,
+        ctx: &WriteContext,
+    ) -> StoreResult<Resolution> {
         self.write(|tx| write::resolve(tx, customer, ctx.at, ctx))
     }
 

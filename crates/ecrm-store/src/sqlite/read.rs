@@ -5,17 +5,30 @@ use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use crate::error::{StoreError, StoreResult};
 use crate::model::{
-    ApiKeyRecord, Customer360, CustomerListItem, CustomerQuery, CustomerRecord, IdentifierRecord, MergeRecord,
-    OrderLineRecord, OrderRecord, OrderSummary, StoreStats, TimelineCursor, TimelineEntry,
+    ApiKeyRecord, Customer360, CustomerListItem, CustomerQuery, CustomerRecord, IdentifierRecord,
+    MergeRecord, OrderLineRecord, OrderRecord, OrderSummary, StoreStats, TimelineCursor,
+    TimelineEntry,
 };
 use crate::sql_common::{in_list, order_detail};
 
-pub(crate) fn find_customer_id(conn: &Connection, identifier: &Identifier) -> StoreResult<Option<String>> {
-    let mut statement = conn.prepare_cached("SELECT customer_id FROM identifiers WHERE kind = ?1 AND value = ?2")?;
-    Ok(statement.query_row(params![identifier.kind.as_str(), identifier.value], |row| row.get(0)).optional()?)
+pub(crate) fn find_customer_id(
+    conn: &Connection,
+    identifier: &Identifier,
+) -> StoreResult<Option<String>> {
+    let mut statement =
+        conn.prepare_cached("SELECT customer_id FROM identifiers WHERE kind = ?1 AND value = ?2")?;
+    Ok(statement
+        .query_row(params![identifier.kind.as_str(), identifier.value], |row| {
+            row.get(0)
+        })
+        .optional()?)
 }
 
-pub(crate) fn customer_360(conn: &Connection, customer_id: &str, latest_orders: usize) -> StoreResult<Customer360> {
+pub(crate) fn customer_360(
+    conn: &Connection,
+    customer_id: &str,
+    latest_orders: usize,
+) -> StoreResult<Customer360> {
     let customer = conn
         .prepare_cached(
             "SELECT id, name, gender, birthday, country, city, signup_at, attributes, created_at, updated_at \
@@ -24,7 +37,10 @@ pub(crate) fn customer_360(conn: &Connection, customer_id: &str, latest_orders: 
         .query_row([customer_id], customer_from_row)
         .optional()?
         .ok_or_else(|| StoreError::NotFound(format!("customer {customer_id}")))?;
-    let customer = CustomerRecord { attributes: serde_json::from_str(customer.attributes.as_str().unwrap_or("{}"))?, ..customer };
+    let customer = CustomerRecord {
+        attributes: serde_json::from_str(customer.attributes.as_str().unwrap_or("{}"))?,
+        ..customer
+    };
     Ok(Customer360 {
         identifiers: identifiers_of(conn, customer_id)?,
         order_summary: order_summary(conn, customer_id)?,
@@ -89,7 +105,11 @@ fn order_summary(conn: &Connection, customer_id: &str) -> StoreResult<OrderSumma
     Ok(summary)
 }
 
-fn latest_orders_of(conn: &Connection, customer_id: &str, limit: usize) -> StoreResult<Vec<OrderRecord>> {
+fn latest_orders_of(
+    conn: &Connection,
+    customer_id: &str,
+    limit: usize,
+) -> StoreResult<Vec<OrderRecord>> {
     let mut statement = conn.prepare_cached(
         "SELECT o.id, o.order_key, o.kind, o.ordered_at, o.total_cents, o.currency, o.status, o.source \
          FROM orders o JOIN identifiers i ON o.identifier_id = i.id WHERE i.customer_id = ?1 \
@@ -168,7 +188,11 @@ pub(crate) fn timeline(
     before: Option<TimelineCursor>,
     limit: usize,
 ) -> StoreResult<Vec<TimelineEntry>> {
-    let cursor = before.unwrap_or(TimelineCursor { at: i64::MAX, stream: i64::MAX, id: i64::MAX });
+    let cursor = before.unwrap_or(TimelineCursor {
+        at: i64::MAX,
+        stream: i64::MAX,
+        id: i64::MAX,
+    });
     let mut statement = conn.prepare_cached(
         "SELECT stream, id, at, kind, title, channel, source, total_cents, currency, line_count, status, properties FROM ( \
            SELECT 0 AS stream, o.id AS id, o.ordered_at AS at, o.kind AS kind, o.order_key AS title, NULL AS channel, \
@@ -181,27 +205,43 @@ pub(crate) fn timeline(
              FROM events e JOIN identifiers i ON e.identifier_id = i.id WHERE i.customer_id = ?1 \
          ) WHERE (at, stream, id) < (?2, ?3, ?4) ORDER BY at DESC, stream DESC, id DESC LIMIT ?5",
     )?;
-    let rows = statement.query_map(params![customer_id, cursor.at, cursor.stream, cursor.id, limit as i64], |row| {
-        let stream: i64 = row.get(0)?;
-        let properties: Option<String> = row.get(11)?;
-        let detail = match properties {
-            Some(text) => serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
-            None => order_detail(row.get(7)?, row.get(8)?, row.get(9)?, row.get(10)?),
-        };
-        Ok(TimelineEntry {
-            kind: row.get(3)?,
-            at: row.get(2)?,
-            title: row.get(4)?,
-            channel: row.get(5)?,
-            source: row.get(6)?,
-            detail,
-            cursor: TimelineCursor { at: row.get(2)?, stream, id: row.get(1)? },
-        })
-    })?;
+    let rows = statement.query_map(
+        params![
+            customer_id,
+            cursor.at,
+            cursor.stream,
+            cursor.id,
+            limit as i64
+        ],
+        |row| {
+            let stream: i64 = row.get(0)?;
+            let properties: Option<String> = row.get(11)?;
+            let detail = match properties {
+                Some(text) => serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+                None => order_detail(row.get(7)?, row.get(8)?, row.get(9)?, row.get(10)?),
+            };
+            Ok(TimelineEntry {
+                kind: row.get(3)?,
+                at: row.get(2)?,
+                title: row.get(4)?,
+                channel: row.get(5)?,
+                source: row.get(6)?,
+                detail,
+                cursor: TimelineCursor {
+                    at: row.get(2)?,
+                    stream,
+                    id: row.get(1)?,
+                },
+            })
+        },
+    )?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub(crate) fn list_customers(conn: &Connection, query: &CustomerQuery) -> StoreResult<Vec<CustomerListItem>> {
+pub(crate) fn list_customers(
+    conn: &Connection,
+    query: &CustomerQuery,
+) -> StoreResult<Vec<CustomerListItem>> {
     let mut conditions = vec!["c.id > ?1".to_string()];
     let mut args: Vec<String> = vec![query.after.clone().unwrap_or_default()];
     let mut alternatives = Vec::new();
@@ -217,7 +257,11 @@ pub(crate) fn list_customers(conn: &Connection, query: &CustomerQuery) -> StoreR
         let lowered = prefix.trim().to_lowercase();
         args.push(lowered.clone());
         args.push(format!("{lowered}\u{10FFFF}"));
-        alternatives.push(format!("(lower(c.name) >= ?{} AND lower(c.name) < ?{})", args.len() - 1, args.len()));
+        alternatives.push(format!(
+            "(lower(c.name) >= ?{} AND lower(c.name) < ?{})",
+            args.len() - 1,
+            args.len()
+        ));
     }
     if !alternatives.is_empty() {
         conditions.push(format!("({})", alternatives.join(" OR ")));
@@ -261,7 +305,10 @@ const API_KEY_COLUMNS: &str = "id, name, role, source, prefix, key_hash, created
 
 pub(crate) fn find_api_key(conn: &Connection, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>> {
     let sql = format!("SELECT {API_KEY_COLUMNS} FROM api_keys WHERE key_hash = ?1");
-    Ok(conn.prepare_cached(&sql)?.query_row([key_hash], api_key_from_row).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([key_hash], api_key_from_row)
+        .optional()?)
 }
 
 pub(crate) fn list_api_keys(conn: &Connection) -> StoreResult<Vec<ApiKeyRecord>> {
@@ -273,7 +320,9 @@ pub(crate) fn list_api_keys(conn: &Connection) -> StoreResult<Vec<ApiKeyRecord>>
 
 pub(crate) fn stats(conn: &Connection) -> StoreResult<StoreStats> {
     let count = |table: &str| -> StoreResult<u64> {
-        let n: i64 = conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0))?;
+        let n: i64 = conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+            row.get(0)
+        })?;
         Ok(n.max(0) as u64)
     };
     Ok(StoreStats {

@@ -6,7 +6,9 @@ use ecrm_core::time::Millis;
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use crate::error::StoreResult;
-use crate::model::{ApiKeyRecord, AuditEntry, CustomerAttributes, EventInput, MergeRecord, ProductInput};
+use crate::model::{
+    ApiKeyRecord, AuditEntry, CustomerAttributes, EventInput, MergeRecord, ProductInput,
+};
 use crate::sql_common::{identifier_from_parts, in_list, merge_extra};
 use crate::write::{IdentifierRow, NewOrder, WriteTx};
 
@@ -30,20 +32,39 @@ impl<'a> SqliteTx<'a> {
     pub(crate) fn audit_insert(&mut self, entry: &AuditEntry) -> StoreResult<()> {
         self.tx.execute(
             "INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![entry.at, entry.actor, entry.action, entry.target, entry.detail.to_string()],
+            params![
+                entry.at,
+                entry.actor,
+                entry.action,
+                entry.target,
+                entry.detail.to_string()
+            ],
         )?;
         Ok(())
     }
 
-    fn identifier_rows(&mut self, sql: &str, args: &[&dyn rusqlite::ToSql]) -> StoreResult<Vec<IdentifierRow>> {
+    fn identifier_rows(
+        &mut self,
+        sql: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> StoreResult<Vec<IdentifierRow>> {
         let mut statement = self.tx.prepare_cached(sql)?;
         let rows = statement.query_map(args, |row| {
-            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?, row.get::<_, String>(3)?))
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {
             let (id, kind, value, customer_id) = row?;
-            out.push(IdentifierRow { row: id, identifier: identifier_from_parts(&kind, &value)?, customer_id });
+            out.push(IdentifierRow {
+                row: id,
+                identifier: identifier_from_parts(&kind, &value)?,
+                customer_id,
+            });
         }
         Ok(out)
     }
@@ -57,25 +78,45 @@ impl<'a> SqliteTx<'a> {
 
 impl WriteTx for SqliteTx<'_> {
     fn identifier_get(&mut self, identifier: &Identifier) -> StoreResult<Option<IdentifierRow>> {
-        let mut statement = self.tx.prepare_cached("SELECT id, customer_id FROM identifiers WHERE kind = ?1 AND value = ?2")?;
+        let mut statement = self.tx.prepare_cached(
+            "SELECT id, customer_id FROM identifiers WHERE kind = ?1 AND value = ?2",
+        )?;
         let found = statement
             .query_row(params![identifier.kind.as_str(), identifier.value], |row| {
                 Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
             })
             .optional()?;
-        Ok(found.map(|(row, customer_id)| IdentifierRow { row, identifier: identifier.clone(), customer_id }))
+        Ok(found.map(|(row, customer_id)| IdentifierRow {
+            row,
+            identifier: identifier.clone(),
+            customer_id,
+        }))
     }
 
-    fn identifier_insert(&mut self, identifier: &Identifier, customer_id: &str, source: &str, at: Millis) -> StoreResult<i64> {
+    fn identifier_insert(
+        &mut self,
+        identifier: &Identifier,
+        customer_id: &str,
+        source: &str,
+        at: Millis,
+    ) -> StoreResult<i64> {
         let mut statement = self.tx.prepare_cached(
             "INSERT INTO identifiers (kind, value, customer_id, source, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
         )?;
-        statement.execute(params![identifier.kind.as_str(), identifier.value, customer_id, source, at])?;
+        statement.execute(params![
+            identifier.kind.as_str(),
+            identifier.value,
+            customer_id,
+            source,
+            at
+        ])?;
         Ok(self.tx.last_insert_rowid())
     }
 
     fn identifier_set_customer(&mut self, row: i64, customer_id: &str) -> StoreResult<()> {
-        let mut statement = self.tx.prepare_cached("UPDATE identifiers SET customer_id = ?2 WHERE id = ?1")?;
+        let mut statement = self
+            .tx
+            .prepare_cached("UPDATE identifiers SET customer_id = ?2 WHERE id = ?1")?;
         statement.execute(params![row, customer_id])?;
         Ok(())
     }
@@ -90,11 +131,17 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     fn identifiers_of_customer(&mut self, customer_id: &str) -> StoreResult<Vec<IdentifierRow>> {
-        self.identifier_rows("SELECT id, kind, value, customer_id FROM identifiers WHERE customer_id = ?1", &[&customer_id])
+        self.identifier_rows(
+            "SELECT id, kind, value, customer_id FROM identifiers WHERE customer_id = ?1",
+            &[&customer_id],
+        )
     }
 
     fn identifiers_by_rows(&mut self, rows: &[i64]) -> StoreResult<Vec<IdentifierRow>> {
-        let sql = format!("SELECT id, kind, value, customer_id FROM identifiers WHERE id IN ({})", in_list(rows));
+        let sql = format!(
+            "SELECT id, kind, value, customer_id FROM identifiers WHERE id IN ({})",
+            in_list(rows)
+        );
         self.identifier_rows(&sql, &[])
     }
 
@@ -106,17 +153,29 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     fn customer_conflicted(&mut self, customer_id: &str) -> StoreResult<bool> {
-        let mut statement = self.tx.prepare_cached("SELECT conflicted FROM customers WHERE id = ?1")?;
-        let flag: Option<i64> = statement.query_row([customer_id], |row| row.get(0)).optional()?;
+        let mut statement = self
+            .tx
+            .prepare_cached("SELECT conflicted FROM customers WHERE id = ?1")?;
+        let flag: Option<i64> = statement
+            .query_row([customer_id], |row| row.get(0))
+            .optional()?;
         Ok(flag.unwrap_or(0) != 0)
     }
 
     fn customer_set_conflicted(&mut self, customer_id: &str, conflicted: bool) -> StoreResult<()> {
-        self.tx.execute("UPDATE customers SET conflicted = ?2 WHERE id = ?1", params![customer_id, i64::from(conflicted)])?;
+        self.tx.execute(
+            "UPDATE customers SET conflicted = ?2 WHERE id = ?1",
+            params![customer_id, i64::from(conflicted)],
+        )?;
         Ok(())
     }
 
-    fn customer_update(&mut self, customer_id: &str, attributes: &CustomerAttributes, at: Millis) -> StoreResult<()> {
+    fn customer_update(
+        &mut self,
+        customer_id: &str,
+        attributes: &CustomerAttributes,
+        at: Millis,
+    ) -> StoreResult<()> {
         let mut statement = self.tx.prepare_cached(
             "UPDATE customers SET name = coalesce(?2, name), gender = coalesce(?3, gender), \
              birthday = coalesce(?4, birthday), country = coalesce(?5, country), city = coalesce(?6, city), \
@@ -133,33 +192,49 @@ impl WriteTx for SqliteTx<'_> {
             at
         ])?;
         if !attributes.extra.is_empty() {
-            let stored: String =
-                self.tx.query_row("SELECT attributes FROM customers WHERE id = ?1", [customer_id], |row| row.get(0))?;
+            let stored: String = self.tx.query_row(
+                "SELECT attributes FROM customers WHERE id = ?1",
+                [customer_id],
+                |row| row.get(0),
+            )?;
             let merged = merge_extra(&stored, &attributes.extra)?;
-            self.tx.execute("UPDATE customers SET attributes = ?2 WHERE id = ?1", params![customer_id, merged])?;
+            self.tx.execute(
+                "UPDATE customers SET attributes = ?2 WHERE id = ?1",
+                params![customer_id, merged],
+            )?;
         }
         Ok(())
     }
 
     fn customer_fold(&mut self, from: &str, into: &str, at: Millis) -> StoreResult<()> {
         self.tx.execute(
-            "UPDATE customers SET name = coalesce(name, f.name), gender = coalesce(gender, f.gender), \
-             birthday = coalesce(birthday, f.birthday), country = coalesce(country, f.country), \
-             city = coalesce(city, f.city), signup_at = coalesce(signup_at, f.signup_at), \
-             created_at = min(created_at, f.created_at), updated_at = ?3 \
+            "UPDATE customers SET name = coalesce(customers.name, f.name), \
+             gender = coalesce(customers.gender, f.gender), birthday = coalesce(customers.birthday, f.birthday), \
+             country = coalesce(customers.country, f.country), city = coalesce(customers.city, f.city), \
+             signup_at = coalesce(customers.signup_at, f.signup_at), \
+             created_at = min(customers.created_at, f.created_at), updated_at = ?3 \
              FROM (SELECT * FROM customers WHERE id = ?1) AS f WHERE customers.id = ?2",
             params![from, into, at],
         )?;
         let attributes: Vec<String> = {
-            let mut statement = self.tx.prepare("SELECT attributes FROM customers WHERE id IN (?1, ?2) ORDER BY id = ?2")?;
-            statement.query_map(params![from, into], |row| row.get(0))?.collect::<Result<_, _>>()?
+            let mut statement = self.tx.prepare(
+                "SELECT attributes FROM customers WHERE id IN (?1, ?2) ORDER BY id = ?2",
+            )?;
+            statement
+                .query_map(params![from, into], |row| row.get(0))?
+                .collect::<Result<_, _>>()?
         };
         if let [from_attributes, into_attributes] = attributes.as_slice() {
-            let into_map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(into_attributes)?;
+            let into_map: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(into_attributes)?;
             let merged = merge_extra(from_attributes, &into_map)?;
-            self.tx.execute("UPDATE customers SET attributes = ?2 WHERE id = ?1", params![into, merged])?;
+            self.tx.execute(
+                "UPDATE customers SET attributes = ?2 WHERE id = ?1",
+                params![into, merged],
+            )?;
         }
-        self.tx.execute("DELETE FROM customers WHERE id = ?1", [from])?;
+        self.tx
+            .execute("DELETE FROM customers WHERE id = ?1", [from])?;
         Ok(())
     }
 
@@ -186,7 +261,9 @@ impl WriteTx for SqliteTx<'_> {
 
     fn separations_touching(&mut self, rows: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
         let list = in_list(rows);
-        self.pairs(&format!("SELECT a, b FROM identity_separations WHERE a IN ({list}) AND b IN ({list})"))
+        self.pairs(&format!(
+            "SELECT a, b FROM identity_separations WHERE a IN ({list}) AND b IN ({list})"
+        ))
     }
 
     fn merge_insert(&mut self, merge: &MergeRecord) -> StoreResult<i64> {
@@ -212,7 +289,10 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     fn merge_mark_undone(&mut self, merge_id: i64, at: Millis) -> StoreResult<()> {
-        self.tx.execute("UPDATE merges SET undone_at = ?2 WHERE id = ?1", params![merge_id, at])?;
+        self.tx.execute(
+            "UPDATE merges SET undone_at = ?2 WHERE id = ?1",
+            params![merge_id, at],
+        )?;
         Ok(())
     }
 
@@ -236,8 +316,12 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     fn order_row(&mut self, order_key: &str) -> StoreResult<Option<i64>> {
-        let mut statement = self.tx.prepare_cached("SELECT id FROM orders WHERE order_key = ?1")?;
-        Ok(statement.query_row([order_key], |row| row.get(0)).optional()?)
+        let mut statement = self
+            .tx
+            .prepare_cached("SELECT id FROM orders WHERE order_key = ?1")?;
+        Ok(statement
+            .query_row([order_key], |row| row.get(0))
+            .optional()?)
     }
 
     fn order_line_insert(&mut self, order_row: i64, line: &OrderLine) -> StoreResult<bool> {
@@ -258,7 +342,12 @@ impl WriteTx for SqliteTx<'_> {
         Ok(inserted == 1)
     }
 
-    fn order_add_totals(&mut self, order_row: i64, amount_cents: i64, lines: i64) -> StoreResult<()> {
+    fn order_add_totals(
+        &mut self,
+        order_row: i64,
+        amount_cents: i64,
+        lines: i64,
+    ) -> StoreResult<()> {
         if lines == 0 {
             return Ok(());
         }
@@ -270,8 +359,14 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     fn product_upsert(&mut self, product: &ProductInput, at: Millis) -> StoreResult<bool> {
-        let existed: Option<i64> =
-            self.tx.query_row("SELECT 1 FROM products WHERE id = ?1", [&product.product_id], |row| row.get(0)).optional()?;
+        let existed: Option<i64> = self
+            .tx
+            .query_row(
+                "SELECT 1 FROM products WHERE id = ?1",
+                [&product.product_id],
+                |row| row.get(0),
+            )
+            .optional()?;
         let mut statement = self.tx.prepare_cached(
             "INSERT INTO products (id, name, category, brand, price_cents, currency, active, in_stock, created_at, updated_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) ON CONFLICT (id) DO UPDATE SET \
@@ -294,7 +389,12 @@ impl WriteTx for SqliteTx<'_> {
         Ok(existed.is_none())
     }
 
-    fn event_insert(&mut self, event: &EventInput, identifier_row: Option<i64>, source: &str) -> StoreResult<bool> {
+    fn event_insert(
+        &mut self,
+        event: &EventInput,
+        identifier_row: Option<i64>,
+        source: &str,
+    ) -> StoreResult<bool> {
         let mut statement = self.tx.prepare_cached(
             "INSERT INTO events (message_id, identifier_id, type, name, channel, source, occurred_at, sent_at, received_at, properties, context) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (message_id) DO NOTHING",

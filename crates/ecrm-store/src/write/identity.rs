@@ -23,7 +23,12 @@ pub(crate) fn resolve<T: WriteTx>(
 ) -> StoreResult<Resolution> {
     let identifiers = &customer.identifiers;
     let Some(anchor) = identifiers.first() else {
-        return Ok(Resolution { customer_id: None, anchor_row: None, customers_created: 0, customers_merged: 0 });
+        return Ok(Resolution {
+            customer_id: None,
+            anchor_row: None,
+            customers_created: 0,
+            customers_merged: 0,
+        });
     };
     let mut rows = Vec::with_capacity(identifiers.len());
     let mut new_rows = Vec::new();
@@ -39,42 +44,74 @@ pub(crate) fn resolve<T: WriteTx>(
                 let own_id = identifier.customer_id();
                 let row = tx.identifier_insert(identifier, &own_id, &ctx.source, seen_at)?;
                 new_rows.push(row);
-                rows.push(IdentifierRow { row, identifier: identifier.clone(), customer_id: own_id });
+                rows.push(IdentifierRow {
+                    row,
+                    identifier: identifier.clone(),
+                    customer_id: own_id,
+                });
             }
         }
     }
     let anchor_row = rows[0].row;
     for other in &rows[1..] {
-        tx.link_insert(anchor_row.min(other.row), anchor_row.max(other.row), &ctx.source, seen_at)?;
+        tx.link_insert(
+            anchor_row.min(other.row),
+            anchor_row.max(other.row),
+            &ctx.source,
+            seen_at,
+        )?;
     }
     if new_rows.is_empty() && touched.len() == 1 {
         let customer_id = touched.into_iter().next();
-        return Ok(Resolution { customer_id, anchor_row: Some(anchor_row), customers_created: 0, customers_merged: 0 });
+        return Ok(Resolution {
+            customer_id,
+            anchor_row: Some(anchor_row),
+            customers_created: 0,
+            customers_merged: 0,
+        });
     }
 
     let (created, merged) = match fast_merge(tx, &rows, &new_rows, &touched, ctx)? {
         Some(counts) => counts,
         None => {
             let start: Vec<i64> = rows.iter().map(|row| row.row).collect();
-            recluster(tx, &start, ctx, seen_at)?
+            recluster(tx, &start, &new_rows, ctx, seen_at)?
         }
     };
     let customer_id = tx.identifier_get(anchor)?.map(|row| row.customer_id);
-    Ok(Resolution { customer_id, anchor_row: Some(anchor_row), customers_created: created, customers_merged: merged })
+    Ok(Resolution {
+        customer_id,
+        anchor_row: Some(anchor_row),
+        customers_created: created,
+        customers_merged: merged,
+    })
 }
 
 /// Undoes a merge by keeping its two named identifiers apart, then re-clustering their component.
 /// Returns the customer ids of the component afterwards.
-pub(crate) fn unmerge<T: WriteTx>(tx: &mut T, merge_id: i64, ctx: &WriteContext) -> StoreResult<Vec<String>> {
-    let merge = tx.merge_get(merge_id)?.ok_or_else(|| StoreError::NotFound(format!("merge {merge_id}")))?;
+pub(crate) fn unmerge<T: WriteTx>(
+    tx: &mut T,
+    merge_id: i64,
+    ctx: &WriteContext,
+) -> StoreResult<Vec<String>> {
+    let merge = tx
+        .merge_get(merge_id)?
+        .ok_or_else(|| StoreError::NotFound(format!("merge {merge_id}")))?;
     if merge.undone_at.is_some() {
-        return Err(StoreError::Conflict(format!("merge {merge_id} was already undone")));
+        return Err(StoreError::Conflict(format!(
+            "merge {merge_id} was already undone"
+        )));
     }
     let from = stored_identifier(tx, &merge.from_identifier)?;
     let into = stored_identifier(tx, &merge.into_identifier)?;
-    tx.separation_insert(from.row.min(into.row), from.row.max(into.row), &format!("unmerge {merge_id}"), ctx.at)?;
+    tx.separation_insert(
+        from.row.min(into.row),
+        from.row.max(into.row),
+        &format!("unmerge {merge_id}"),
+        ctx.at,
+    )?;
     tx.merge_mark_undone(merge_id, ctx.at)?;
-    recluster(tx, &[from.row, into.row], ctx, ctx.at)?;
+    recluster(tx, &[from.row, into.row], &[], ctx, ctx.at)?;
     let mut customers = BTreeSet::new();
     for identifier in [&from, &into] {
         if let Some(row) = tx.identifier_get(&identifier.identifier)? {
@@ -87,7 +124,8 @@ pub(crate) fn unmerge<T: WriteTx>(tx: &mut T, merge_id: i64, ctx: &WriteContext)
 fn stored_identifier<T: WriteTx>(tx: &mut T, text: &str) -> StoreResult<IdentifierRow> {
     let identifier = Identifier::parse_reference(text, PhoneRegion::CN)
         .map_err(|err| StoreError::Other(format!("stored identifier {text:?}: {err}")))?;
-    tx.identifier_get(&identifier)?.ok_or_else(|| StoreError::NotFound(format!("identifier {text}")))
+    tx.identifier_get(&identifier)?
+        .ok_or_else(|| StoreError::NotFound(format!("identifier {text}")))
 }
 
 /// Merges all touched customers into one when no rule can be involved; `None` sends the caller to
@@ -106,7 +144,11 @@ fn fast_merge<T: WriteTx>(
         }
         members.extend(tx.identifiers_of_customer(customer_id)?);
     }
-    members.extend(rows.iter().filter(|row| new_rows.contains(&row.row)).cloned());
+    members.extend(
+        rows.iter()
+            .filter(|row| new_rows.contains(&row.row))
+            .cloned(),
+    );
     let identifiers: Vec<&Identifier> = members.iter().map(|row| &row.identifier).collect();
     if !ctx.limits.allows(&identifiers) {
         return Ok(None);
@@ -135,7 +177,11 @@ fn fast_merge<T: WriteTx>(
     }
     let before = touched.len() as u64;
     let after = 1u64;
-    let created = if target_is_new { after.saturating_sub(before) } else { 0 };
+    let created = if target_is_new {
+        after.saturating_sub(before)
+    } else {
+        0
+    };
     Ok(Some((created, before.saturating_sub(after))))
 }
 
@@ -149,8 +195,19 @@ fn smallest_identifier_of(members: &[IdentifierRow], customer_id: &str) -> Strin
         .unwrap_or_else(|| customer_id.to_string())
 }
 
+/// Identifier pairs, as stored row ids.
+type RowPairs = Vec<(i64, i64)>;
+
 /// Recomputes the customers of the connected component (over all links ever seen) containing `start`.
-fn recluster<T: WriteTx>(tx: &mut T, start: &[i64], ctx: &WriteContext, seen_at: Millis) -> StoreResult<(u64, u64)> {
+/// `new_rows` are identifiers inserted by this call, which belong to no customer yet.
+/// Returns (customers created, customers merged away).
+fn recluster<T: WriteTx>(
+    tx: &mut T,
+    start: &[i64],
+    new_rows: &[i64],
+    ctx: &WriteContext,
+    seen_at: Millis,
+) -> StoreResult<(u64, u64)> {
     let (component, link_rows) = component_of(tx, start)?;
     let row_list: Vec<i64> = component.iter().copied().collect();
     let stored = tx.identifiers_by_rows(&row_list)?;
@@ -168,32 +225,52 @@ fn recluster<T: WriteTx>(tx: &mut T, start: &[i64], ctx: &WriteContext, seen_at:
     let identifiers: Vec<Identifier> = stored.iter().map(|row| row.identifier.clone()).collect();
     let result = cluster(&identifiers, &links, &separations, &ctx.limits);
 
-    let before: BTreeSet<String> = stored.iter().map(|row| row.customer_id.clone()).collect();
+    let before: BTreeSet<String> = stored
+        .iter()
+        .filter(|row| !new_rows.contains(&row.row))
+        .map(|row| row.customer_id.clone())
+        .collect();
     let mut owner_of: BTreeMap<&Identifier, &str> = BTreeMap::new();
     for customer in &result.clusters {
         for identifier in &customer.identifiers {
             owner_of.insert(identifier, &customer.customer_id);
         }
     }
-    let after: BTreeSet<String> = result.clusters.iter().map(|customer| customer.customer_id.clone()).collect();
-    for customer_id in after.difference(&before) {
-        tx.customer_insert(customer_id, ctx.at)?;
+    let after: BTreeSet<String> = result
+        .clusters
+        .iter()
+        .map(|customer| customer.customer_id.clone())
+        .collect();
+    let mut created = 0;
+    for customer_id in &after {
+        if tx.customer_insert(customer_id, ctx.at)? {
+            created += 1;
+        }
     }
     for row in &stored {
-        let Some(owner) = owner_of.get(&row.identifier) else { continue };
+        let Some(owner) = owner_of.get(&row.identifier) else {
+            continue;
+        };
         if row.customer_id != *owner {
             tx.identifier_set_customer(row.row, owner)?;
         }
     }
+    let mut merged = 0;
     for vanished in before.difference(&after) {
-        let named_by = stored.iter().find(|row| row.identifier.customer_id() == *vanished);
-        let into = named_by.and_then(|row| owner_of.get(&row.identifier)).copied();
+        let named_by = stored
+            .iter()
+            .find(|row| row.identifier.customer_id() == *vanished);
+        let into = named_by
+            .and_then(|row| owner_of.get(&row.identifier))
+            .copied();
         let Some(into) = into else { continue };
         tx.merge_insert(&MergeRecord {
             id: 0,
             from_customer: vanished.clone(),
             into_customer: into.to_string(),
-            from_identifier: named_by.map(|row| row.identifier.to_string()).unwrap_or_default(),
+            from_identifier: named_by
+                .map(|row| row.identifier.to_string())
+                .unwrap_or_default(),
             into_identifier: owner_of
                 .iter()
                 .find(|(_, owner)| **owner == into)
@@ -204,17 +281,17 @@ fn recluster<T: WriteTx>(tx: &mut T, start: &[i64], ctx: &WriteContext, seen_at:
             undone_at: None,
         })?;
         tx.customer_fold(vanished, into, ctx.at)?;
+        merged += 1;
     }
     let conflicted = after.len() > 1 || !result.refused.is_empty();
     for customer_id in &after {
         tx.customer_set_conflicted(customer_id, conflicted)?;
     }
-    let (n_before, n_after) = (before.len() as u64, after.len() as u64);
-    Ok((n_after.saturating_sub(n_before), n_before.saturating_sub(n_after)))
+    Ok((created, merged))
 }
 
 /// All identifier rows reachable from `start` over links, and the links among them.
-fn component_of<T: WriteTx>(tx: &mut T, start: &[i64]) -> StoreResult<(BTreeSet<i64>, Vec<(i64, i64)>)> {
+fn component_of<T: WriteTx>(tx: &mut T, start: &[i64]) -> StoreResult<(BTreeSet<i64>, RowPairs)> {
     let mut seen: BTreeSet<i64> = start.iter().copied().collect();
     let mut frontier: Vec<i64> = start.to_vec();
     let mut links: HashSet<(i64, i64)> = HashSet::new();

@@ -8,7 +8,9 @@ use ecrm_core::time::Millis;
 
 use super::{NewOrder, WriteTx, resolve};
 use crate::error::StoreResult;
-use crate::model::{CustomerAttributes, CustomerInput, EventInput, ProductInput, WriteContext, WriteCounts};
+use crate::model::{
+    CustomerAttributes, CustomerInput, EventInput, ProductInput, WriteContext, WriteCounts,
+};
 
 /// Resolved customers of one batch, so repeated identifiers cost one lookup per batch.
 struct ResolvedCache {
@@ -18,7 +20,10 @@ struct ResolvedCache {
 
 impl ResolvedCache {
     fn new() -> ResolvedCache {
-        ResolvedCache { anchors: HashMap::new(), seen: HashMap::new() }
+        ResolvedCache {
+            anchors: HashMap::new(),
+            seen: HashMap::new(),
+        }
     }
 
     /// The anchor row and customer of `customer`, resolving it on first sight in this batch.
@@ -48,16 +53,16 @@ impl ResolvedCache {
         if resolution.customers_merged > 0 {
             self.anchors.clear();
         }
-        self.anchors.insert(customer.identifiers.clone(), anchor.clone());
-        if customer.name.is_some() || customer.country.is_some() {
-            if let Some((_, customer_id)) = &anchor {
-                let attributes = CustomerAttributes {
-                    name: customer.name.clone(),
-                    country: customer.country.clone(),
-                    ..CustomerAttributes::default()
-                };
-                tx.customer_update(customer_id, &attributes, ctx.at)?;
-            }
+        self.anchors
+            .insert(customer.identifiers.clone(), anchor.clone());
+        let has_attributes = customer.name.is_some() || customer.country.is_some();
+        if has_attributes && let Some((_, customer_id)) = &anchor {
+            let attributes = CustomerAttributes {
+                name: customer.name.clone(),
+                country: customer.country.clone(),
+                ..CustomerAttributes::default()
+            };
+            tx.customer_update(customer_id, &attributes, ctx.at)?;
         }
         Ok(anchor)
     }
@@ -79,19 +84,30 @@ struct OpenOrder {
     lines: i64,
 }
 
-pub(crate) fn write_orders<T: WriteTx>(tx: &mut T, lines: &[OrderLine], ctx: &WriteContext) -> StoreResult<WriteCounts> {
+pub(crate) fn write_orders<T: WriteTx>(
+    tx: &mut T,
+    lines: &[OrderLine],
+    ctx: &WriteContext,
+) -> StoreResult<WriteCounts> {
     let mut counts = WriteCounts::default();
     let mut cache = ResolvedCache::new();
     let mut open: Option<OpenOrder> = None;
     for line in lines {
         let anchor = cache.anchor(tx, &line.customer, line.ordered_at, ctx, &mut counts)?;
-        let same_order = open.as_ref().is_some_and(|order| order.key == line.order_key);
+        let same_order = open
+            .as_ref()
+            .is_some_and(|order| order.key == line.order_key);
         if !same_order {
             if let Some(done) = open.take() {
                 tx.order_add_totals(done.row, done.amount_cents, done.lines)?;
             }
             let row = open_order(tx, line, anchor.map(|(row, _)| row), ctx, &mut counts)?;
-            open = Some(OpenOrder { key: line.order_key.clone(), row, amount_cents: 0, lines: 0 });
+            open = Some(OpenOrder {
+                key: line.order_key.clone(),
+                row,
+                amount_cents: 0,
+                lines: 0,
+            });
         }
         if let Some(order) = open.as_mut()
             && tx.order_line_insert(order.row, line)?
@@ -136,7 +152,10 @@ fn open_order<T: WriteTx>(
     }
     match tx.order_row(&line.order_key)? {
         Some(row) => Ok(row),
-        None => Err(crate::error::StoreError::Other(format!("order {} vanished", line.order_key))),
+        None => Err(crate::error::StoreError::Other(format!(
+            "order {} vanished",
+            line.order_key
+        ))),
     }
 }
 
@@ -173,7 +192,11 @@ pub(crate) fn write_products<T: WriteTx>(
     Ok(counts)
 }
 
-pub(crate) fn write_events<T: WriteTx>(tx: &mut T, rows: &[EventInput], ctx: &WriteContext) -> StoreResult<WriteCounts> {
+pub(crate) fn write_events<T: WriteTx>(
+    tx: &mut T,
+    rows: &[EventInput],
+    ctx: &WriteContext,
+) -> StoreResult<WriteCounts> {
     let mut counts = WriteCounts::default();
     let mut cache = ResolvedCache::new();
     for event in rows {

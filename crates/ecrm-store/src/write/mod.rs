@@ -38,8 +38,13 @@ pub(crate) struct NewOrder<'a> {
 /// Primitive row operations inside one open transaction.
 pub(crate) trait WriteTx {
     fn identifier_get(&mut self, identifier: &Identifier) -> StoreResult<Option<IdentifierRow>>;
-    fn identifier_insert(&mut self, identifier: &Identifier, customer_id: &str, source: &str, at: Millis)
-    -> StoreResult<i64>;
+    fn identifier_insert(
+        &mut self,
+        identifier: &Identifier,
+        customer_id: &str,
+        source: &str,
+        at: Millis,
+    ) -> StoreResult<i64>;
     fn identifier_set_customer(&mut self, row: i64, customer_id: &str) -> StoreResult<()>;
     /// Widens first_seen/last_seen to include `seen_at`.
     fn identifier_touch(&mut self, row: i64, seen_at: Millis) -> StoreResult<()>;
@@ -51,7 +56,12 @@ pub(crate) trait WriteTx {
     fn customer_conflicted(&mut self, customer_id: &str) -> StoreResult<bool>;
     fn customer_set_conflicted(&mut self, customer_id: &str, conflicted: bool) -> StoreResult<()>;
     /// Fills attributes: given values replace stored ones, `extra` keys are merged.
-    fn customer_update(&mut self, customer_id: &str, attributes: &CustomerAttributes, at: Millis) -> StoreResult<()>;
+    fn customer_update(
+        &mut self,
+        customer_id: &str,
+        attributes: &CustomerAttributes,
+        at: Millis,
+    ) -> StoreResult<()>;
     /// Moves the attributes of `from` into `into` where `into` has none, then deletes `from`.
     fn customer_fold(&mut self, from: &str, into: &str, at: Millis) -> StoreResult<()>;
 
@@ -68,12 +78,25 @@ pub(crate) trait WriteTx {
     fn order_insert(&mut self, order: &NewOrder<'_>) -> StoreResult<Option<i64>>;
     fn order_row(&mut self, order_key: &str) -> StoreResult<Option<i64>>;
     /// Inserts a line; false when (order, line key) exists.
-    fn order_line_insert(&mut self, order_row: i64, line: &ecrm_core::order::OrderLine) -> StoreResult<bool>;
-    fn order_add_totals(&mut self, order_row: i64, amount_cents: i64, lines: i64) -> StoreResult<()>;
+    fn order_line_insert(
+        &mut self,
+        order_row: i64,
+        line: &ecrm_core::order::OrderLine,
+    ) -> StoreResult<bool>;
+    fn order_add_totals(
+        &mut self,
+        order_row: i64,
+        amount_cents: i64,
+        lines: i64,
+    ) -> StoreResult<()>;
 
     /// Inserts or updates a product; true when it was new.
     fn product_upsert(&mut self, product: &ProductInput, at: Millis) -> StoreResult<bool>;
     /// Inserts an event; false when its message id exists.
-    fn event_insert(&mut self, event: &crate::model::EventInput, identifier_row: Option<i64>, source: &str)
-    -> StoreResult<bool>;
+    fn event_insert(
+        &mut self,
+        event: &crate::model::EventInput,
+        identifier_row: Option<i64>,
+        source: &str,
+    ) -> StoreResult<bool>;
 }

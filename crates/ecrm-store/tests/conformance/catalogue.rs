@@ -13,7 +13,13 @@ pub fn products_upsert(store: &dyn Store) {
         active: true,
         in_stock: true,
     };
-    assert_eq!(store.write_products(&[product.clone()], &ctx(1)).expect("create").products_created, 1);
+    assert_eq!(
+        store
+            .write_products(&[product.clone()], &ctx(1))
+            .expect("create")
+            .products_created,
+        1
+    );
     product.price_cents = Some(7_900);
     let counts = store.write_products(&[product], &ctx(2)).expect("update");
     assert_eq!((counts.products_created, counts.products_updated), (0, 1));
@@ -33,7 +39,9 @@ pub fn events_deduplicate_by_message_id(store: &dyn Store) {
         properties: serde_json::json!({"product_id": "p1"}),
         context: serde_json::json!({"ip": "127.0.0.1"}),
     };
-    let first = store.write_events(&[event.clone(), event.clone()], &ctx(1)).expect("write");
+    let first = store
+        .write_events(&[event.clone(), event.clone()], &ctx(1))
+        .expect("write");
     assert_eq!((first.events_created, first.duplicates_skipped), (1, 1));
     let again = store.write_events(&[event], &ctx(2)).expect("retry");
     assert_eq!((again.events_created, again.duplicates_skipped), (0, 1));

@@ -14,7 +14,8 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 /// A store on a new SQLite file in the system temp directory.
 pub fn sqlite_store() -> Arc<dyn Store> {
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let dir: PathBuf = std::env::temp_dir().join(format!("ecrm-conformance-{}", std::process::id()));
+    let dir: PathBuf =
+        std::env::temp_dir().join(format!("ecrm-conformance-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join(format!("store-{n}.db"));
     let _ = std::fs::remove_file(&path);
@@ -27,26 +28,44 @@ pub fn postgres_store(test: &str) -> Option<Arc<dyn Store>> {
         eprintln!("skipping PostgreSQL conformance test {test}: ECRM_TEST_DATABASE_URL is not set");
         return None;
     };
-    let schema = format!("conformance_{test}");
-    let mut admin = postgres::Client::connect(&url, postgres::NoTls).expect("connect to ECRM_TEST_DATABASE_URL");
-    admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).expect("drop schema");
-    Some(Arc::new(PostgresStore::connect_in_schema(&url, &schema).expect("open postgres")))
+    let schema = format!("ct_{test}");
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls)
+        .expect("connect to ECRM_TEST_DATABASE_URL");
+    admin
+        .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        .expect("drop schema");
+    Some(Arc::new(
+        PostgresStore::connect_in_schema(&url, &schema).expect("open postgres"),
+    ))
 }
 
 pub fn ctx(at: i64) -> WriteContext {
-    WriteContext { source: "test".to_string(), at, limits: IdentityLimits::standard() }
+    WriteContext {
+        source: "test".to_string(),
+        at,
+        limits: IdentityLimits::standard(),
+    }
 }
 
 pub fn user(value: &str) -> Identifier {
-    Identifier { kind: IdentifierKind::UserId, value: value.to_string() }
+    Identifier {
+        kind: IdentifierKind::UserId,
+        value: value.to_string(),
+    }
 }
 
 pub fn email(value: &str) -> Identifier {
-    Identifier { kind: IdentifierKind::Email, value: value.to_string() }
+    Identifier {
+        kind: IdentifierKind::Email,
+        value: value.to_string(),
+    }
 }
 
 pub fn anon(value: &str) -> Identifier {
-    Identifier { kind: IdentifierKind::AnonymousId, value: value.to_string() }
+    Identifier {
+        kind: IdentifierKind::AnonymousId,
+        value: value.to_string(),
+    }
 }
 
 pub fn who(identifiers: &[Identifier]) -> CustomerRef {
@@ -54,8 +73,18 @@ pub fn who(identifiers: &[Identifier]) -> CustomerRef {
 }
 
 /// One order line of `amount_cents` for `customer` (guest when empty).
-pub fn line(order_key: &str, line_key: i64, customer: &[Identifier], at: i64, amount_cents: i64) -> OrderLine {
-    let kind = if amount_cents < 0 { OrderKind::Refund } else { OrderKind::Order };
+pub fn line(
+    order_key: &str,
+    line_key: i64,
+    customer: &[Identifier],
+    at: i64,
+    amount_cents: i64,
+) -> OrderLine {
+    let kind = if amount_cents < 0 {
+        OrderKind::Refund
+    } else {
+        OrderKind::Order
+    };
     OrderLine {
         order_key: order_key.to_string(),
         kind,
@@ -74,5 +103,8 @@ pub fn line(order_key: &str, line_key: i64, customer: &[Identifier], at: i64, am
 }
 
 pub fn customer_of(store: &dyn Store, identifier: &Identifier) -> String {
-    store.find_customer_id(identifier).expect("lookup").unwrap_or_default()
+    store
+        .find_customer_id(identifier)
+        .expect("lookup")
+        .unwrap_or_default()
 }

@@ -2,7 +2,9 @@
 
 use ecrm_core::phone::PhoneRegion;
 use ecrm_core::{Identifier, IdentifierKind};
-use ecrm_store::{Customer360, CustomerListItem, CustomerQuery, Store, TimelineCursor, TimelineEntry};
+use ecrm_store::{
+    Customer360, CustomerListItem, CustomerQuery, Store, TimelineCursor, TimelineEntry,
+};
 
 use super::AppError;
 
@@ -10,8 +12,13 @@ use super::AppError;
 pub const MAX_PAGE: usize = 500;
 
 /// Finds the customer an identifier reference (`email:ann@x.io`, `phone:+86...`, or a bare customer id) names.
-pub fn find_customer(store: &dyn Store, reference: &str, region: PhoneRegion) -> Result<String, AppError> {
-    let identifier = Identifier::parse_reference(reference, region).map_err(|err| AppError::invalid("identifier", err.to_string()))?;
+pub fn find_customer(
+    store: &dyn Store,
+    reference: &str,
+    region: PhoneRegion,
+) -> Result<String, AppError> {
+    let identifier = Identifier::parse_reference(reference, region)
+        .map_err(|err| AppError::invalid("identifier", err.to_string()))?;
     if let Some(customer_id) = store.find_customer_id(&identifier)? {
         return Ok(customer_id);
     }
@@ -62,7 +69,11 @@ pub fn search_customers(
         if let Ok(identifier) = Identifier::parse_reference(text, region) {
             identifiers.push(identifier);
         }
-        for kind in [IdentifierKind::Email, IdentifierKind::Phone, IdentifierKind::AnonymousId] {
+        for kind in [
+            IdentifierKind::Email,
+            IdentifierKind::Phone,
+            IdentifierKind::AnonymousId,
+        ] {
             if let Ok(identifier) = Identifier::new(kind, text, region)
                 && !identifiers.contains(&identifier)
             {
@@ -70,13 +81,21 @@ pub fn search_customers(
             }
         }
     }
-    let query = CustomerQuery { identifiers, search: text.map(str::to_string), after, limit };
+    let query = CustomerQuery {
+        identifiers,
+        search: text.map(str::to_string),
+        after,
+        limit,
+    };
     Ok(store.list_customers(&query)?)
 }
 
 fn check_limit(limit: usize) -> Result<usize, AppError> {
     if limit == 0 || limit > MAX_PAGE {
-        return Err(AppError::invalid("limit", format!("must be between 1 and {MAX_PAGE}")));
+        return Err(AppError::invalid(
+            "limit",
+            format!("must be between 1 and {MAX_PAGE}"),
+        ));
     }
     Ok(limit)
 }

@@ -17,6 +17,9 @@ pub enum AppError {
 
 impl AppError {
     pub fn invalid(parameter: &str, message: impl Into<String>) -> AppError {
-        AppError::Invalid { parameter: parameter.to_string(), message: message.into() }
+        AppError::Invalid {
+            parameter: parameter.to_string(),
+            message: message.into(),
+        }
     }
 }

@@ -52,11 +52,21 @@ pub struct Principal {
 }
 
 /// Creates a key (write keys need a source) and audits it.
-pub fn create_key(store: &dyn Store, role: KeyRole, source: Option<&str>, name: &str, actor: &str) -> Result<CreatedKey, AppError> {
+pub fn create_key(
+    store: &dyn Store,
+    role: KeyRole,
+    source: Option<&str>,
+    name: &str,
+    actor: &str,
+) -> Result<CreatedKey, AppError> {
     if role == KeyRole::Write && source.is_none_or(|s| s.trim().is_empty()) {
-        return Err(AppError::invalid("source", "write keys belong to a source: pass --source NAME"));
+        return Err(AppError::invalid(
+            "source",
+            "write keys belong to a source: pass --source NAME",
+        ));
     }
-    let secret = random_hex(24).map_err(|err| AppError::Conflict(format!("no randomness available: {err}")))?;
+    let secret = random_hex(24)
+        .map_err(|err| AppError::Conflict(format!("no randomness available: {err}")))?;
     let key = format!("ek_{}_{}", &role.as_str()[..1], secret);
     let record = ApiKeyRecord {
         id: 0,
@@ -76,22 +86,38 @@ pub fn create_key(store: &dyn Store, role: KeyRole, source: Option<&str>, name: 
         target: format!("key:{id}"),
         detail: serde_json::json!({"role": role.as_str(), "source": source, "prefix": record.prefix}),
     })?;
-    Ok(CreatedKey { id, role, source: record.source, key })
+    Ok(CreatedKey {
+        id,
+        role,
+        source: record.source,
+        key,
+    })
 }
 
 /// Checks a presented key; `None` for unknown or revoked keys.
 pub fn verify_key(store: &dyn Store, presented: &str) -> Result<Option<Principal>, AppError> {
-    let Some(record) = store.find_api_key(&hash_key(presented.trim()))? else { return Ok(None) };
+    let Some(record) = store.find_api_key(&hash_key(presented.trim()))? else {
+        return Ok(None);
+    };
     if record.revoked_at.is_some() {
         return Ok(None);
     }
-    let Some(role) = KeyRole::parse(&record.role) else { return Ok(None) };
-    Ok(Some(Principal { key_id: record.id, role, source: record.source }))
+    let Some(role) = KeyRole::parse(&record.role) else {
+        return Ok(None);
+    };
+    Ok(Some(Principal {
+        key_id: record.id,
+        role,
+        source: record.source,
+    }))
 }
 
 /// The stored form of a key.
 pub fn hash_key(key: &str) -> String {
-    Sha256::digest(key.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect()
+    Sha256::digest(key.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 fn random_hex(bytes: usize) -> std::io::Result<String> {

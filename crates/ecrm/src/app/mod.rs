@@ -17,10 +17,17 @@ pub use error::AppError;
 
 /// The wall clock, read here and passed into everything below.
 pub fn now_millis() -> Millis {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as Millis).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as Millis)
+        .unwrap_or(0)
 }
 
 /// A write context stamped now.
 pub fn write_context(source: &str, limits: &IdentityLimits) -> WriteContext {
-    WriteContext { source: source.to_string(), at: now_millis(), limits: limits.clone() }
+    WriteContext {
+        source: source.to_string(),
+        at: now_millis(),
+        limits: limits.clone(),
+    }
 }

@@ -43,7 +43,12 @@ pub fn run(global: &GlobalOptions, command: CustomersCommand) -> anyhow::Result<
     let store = global.open_store()?;
     let region = global.region()?;
     match command {
-        CustomersCommand::Show { ident, orders, timeline, json } => {
+        CustomersCommand::Show {
+            ident,
+            orders,
+            timeline,
+            json,
+        } => {
             let (view, entries) = customer_view(&*store, &ident, region, orders, timeline)?;
             let view = CustomerView::new(view, entries);
             if json {
@@ -52,7 +57,12 @@ pub fn run(global: &GlobalOptions, command: CustomersCommand) -> anyhow::Result<
                 print_view(&view);
             }
         }
-        CustomersCommand::List { search, after, limit, json } => {
+        CustomersCommand::List {
+            search,
+            after,
+            limit,
+            json,
+        } => {
             let items = search_customers(&*store, search.as_deref(), after, limit, region)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&items)?);
@@ -72,7 +82,10 @@ pub fn run(global: &GlobalOptions, command: CustomersCommand) -> anyhow::Result<
         CustomersCommand::Merges { ident } => {
             let customer_id = find_customer(&*store, &ident, region)?;
             for merge in store.merge_history(&customer_id)? {
-                let undone = merge.undone_at.map(|at| format!(" (undone {})", format_millis(at))).unwrap_or_default();
+                let undone = merge
+                    .undone_at
+                    .map(|at| format!(" (undone {})", format_millis(at)))
+                    .unwrap_or_default();
                 println!(
                     "{}\t{} -> {}\t{}\t{}{undone}",
                     merge.id,
@@ -93,7 +106,10 @@ pub fn run(global: &GlobalOptions, command: CustomersCommand) -> anyhow::Result<
                 target: format!("merge:{merge_id}"),
                 detail: serde_json::json!({ "customers": customers }),
             })?;
-            println!("merge {merge_id} undone; customers now: {}", customers.join(", "));
+            println!(
+                "merge {merge_id} undone; customers now: {}",
+                customers.join(", ")
+            );
         }
     }
     Ok(())
@@ -102,7 +118,11 @@ pub fn run(global: &GlobalOptions, command: CustomersCommand) -> anyhow::Result<
 fn print_view(view: &CustomerView) {
     let customer = &view.customer;
     println!("customer {}", customer.id);
-    for (label, value) in [("name", &customer.name), ("country", &customer.country), ("city", &customer.city)] {
+    for (label, value) in [
+        ("name", &customer.name),
+        ("country", &customer.country),
+        ("city", &customer.city),
+    ] {
         if let Some(value) = value {
             println!("  {label}: {value}");
         }
@@ -114,7 +134,8 @@ fn print_view(view: &CustomerView) {
             identifier.kind,
             identifier.value,
             identifier.source,
-            identifier.first_seen, identifier.last_seen
+            identifier.first_seen,
+            identifier.last_seen
         );
     }
     let summary = &view.order_summary;
@@ -131,16 +152,32 @@ fn print_view(view: &CustomerView) {
     }
     println!("latest orders:");
     for order in &view.latest_orders {
-        println!("  {} {} {} {} ({} lines)", order.ordered_at, order.kind, order.order_id, format_cents(order.total_cents), order.lines.len());
+        println!(
+            "  {} {} {} {} ({} lines)",
+            order.ordered_at,
+            order.kind,
+            order.order_id,
+            format_cents(order.total_cents),
+            order.lines.len()
+        );
     }
     println!("timeline:");
     for entry in &view.timeline {
-        println!("  {} {} {} {}", entry.at, entry.kind, entry.title, entry.channel.clone().unwrap_or_default());
+        println!(
+            "  {} {} {} {}",
+            entry.at,
+            entry.kind,
+            entry.title,
+            entry.channel.clone().unwrap_or_default()
+        );
     }
     if !view.merges.is_empty() {
         println!("merges:");
         for merge in &view.merges {
-            println!("  #{} {} -> {} at {}", merge.id, merge.from_customer, merge.into_customer, merge.merged_at);
+            println!(
+                "  #{} {} -> {} at {}",
+                merge.id, merge.from_customer, merge.into_customer, merge.merged_at
+            );
         }
     }
 }

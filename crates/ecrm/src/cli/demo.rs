@@ -42,9 +42,16 @@ pub struct DemoArgs {
 
 pub fn run_generate(args: GenerateArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    let summary = write_store(&GeneratorConfig::standard(args.customers, args.seed), &args.out)?;
+    let summary = write_store(
+        &GeneratorConfig::standard(args.customers, args.seed),
+        &args.out,
+    )?;
     println!("{}", serde_json::to_string_pretty(&summary)?);
-    eprintln!("wrote {} in {:.1} s", args.out.display(), started.elapsed().as_secs_f64());
+    eprintln!(
+        "wrote {} in {:.1} s",
+        args.out.display(),
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
@@ -71,8 +78,16 @@ pub fn run_demo(global: &GlobalOptions, args: DemoArgs) -> anyhow::Result<()> {
     }
     let started = std::time::Instant::now();
     let data_dir = std::env::temp_dir().join(format!("ecrm-demo-{}-{}", args.customers, args.seed));
-    eprintln!("generating {} customers (seed {}) into {}", args.customers, args.seed, data_dir.display());
-    write_store(&GeneratorConfig::standard(args.customers, args.seed), &data_dir)?;
+    eprintln!(
+        "generating {} customers (seed {}) into {}",
+        args.customers,
+        args.seed,
+        data_dir.display()
+    );
+    write_store(
+        &GeneratorConfig::standard(args.customers, args.seed),
+        &data_dir,
+    )?;
     let demo = demo_database(global)?;
     let store = demo.open_store()?;
     let imports = [

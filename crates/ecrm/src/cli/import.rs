@@ -9,7 +9,9 @@ use ecrm_core::time::DateFormat;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::GlobalOptions;
-use crate::app::import::{Format, ImportKind, ImportOptions, ImportSummary, parse_map_arg, run_import};
+use crate::app::import::{
+    Format, ImportKind, ImportOptions, ImportSummary, parse_map_arg, run_import,
+};
 use crate::app::write_context;
 
 #[derive(Debug, Args)]
@@ -62,13 +64,23 @@ pub fn run(global: &GlobalOptions, args: ImportArgs) -> anyhow::Result<()> {
         Some(text) => parse_map_arg(text)?,
         None => Vec::new(),
     };
-    let source = format!("import:{}", args.files.first().and_then(|f| f.file_name()).map(|n| n.to_string_lossy().to_string()).unwrap_or_default());
+    let source = format!(
+        "import:{}",
+        args.files
+            .first()
+            .and_then(|f| f.file_name())
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default()
+    );
     let options = ImportOptions {
         kind: args.kind,
         format,
         no_header: args.no_header,
         map,
-        date_format: args.date_format.map(DateFormat::Strftime).unwrap_or(DateFormat::Auto),
+        date_format: args
+            .date_format
+            .map(DateFormat::Strftime)
+            .unwrap_or(DateFormat::Auto),
         currency: parse_currency(&args.currency)?,
         cancel_prefix: args.cancel_prefix,
         phone_region: global.region()?,
@@ -82,7 +94,9 @@ pub fn run(global: &GlobalOptions, args: ImportArgs) -> anyhow::Result<()> {
     if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} [{elapsed}]") {
         bar.set_style(style);
     }
-    let summary = run_import(&*store, &args.files, &options, &|rows| bar.set_message(format!("{rows} rows read")))?;
+    let summary = run_import(&*store, &args.files, &options, &|rows| {
+        bar.set_message(format!("{rows} rows read"))
+    })?;
     bar.finish_and_clear();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
@@ -104,13 +118,24 @@ fn print_summary(summary: &ImportSummary) {
     println!("guest orders created: {}", created.guest_orders_created);
     println!("customers created:    {}", created.customers_created);
     println!("customers merged:     {}", created.customers_merged);
-    println!("products created:     {} (updated {})", created.products_created, created.products_updated);
-    println!("events created:       {} (duplicates skipped {})", created.events_created, created.duplicates_skipped);
+    println!(
+        "products created:     {} (updated {})",
+        created.products_created, created.products_updated
+    );
+    println!(
+        "events created:       {} (duplicates skipped {})",
+        created.events_created, created.duplicates_skipped
+    );
     if summary.derived_order_ids {
-        println!("note: the file has no order id column; each row became one order with an id derived from its row number and content");
+        println!(
+            "note: the file has no order id column; each row became one order with an id derived from its row number and content"
+        );
     }
     if let Some(path) = &summary.rejects_file {
         println!("rejected rows:        {path}");
     }
-    println!("time:                 {:.2} s ({:.0} rows/s)", summary.seconds, summary.rows_per_second);
+    println!(
+        "time:                 {:.2} s ({:.0} rows/s)",
+        summary.seconds, summary.rows_per_second
+    );
 }

@@ -27,19 +27,39 @@ pub enum KeysCommand {
 pub fn run(global: &GlobalOptions, command: KeysCommand) -> anyhow::Result<()> {
     let store = global.open_store()?;
     match command {
-        KeysCommand::Create { role, source, name, json } => {
+        KeysCommand::Create {
+            role,
+            source,
+            name,
+            json,
+        } => {
             let created = create_key(&*store, role, source.as_deref(), &name, "cli")?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&created)?);
             } else {
                 println!("{}", created.key);
-                eprintln!("created {} key {} — store it now, it is not shown again", role.as_str(), created.id);
+                eprintln!(
+                    "created {} key {} — store it now, it is not shown again",
+                    role.as_str(),
+                    created.id
+                );
             }
         }
         KeysCommand::List => {
             for key in store.list_api_keys()? {
-                let revoked = if key.revoked_at.is_some() { " (revoked)" } else { "" };
-                println!("{}\t{}\t{}\t{}…\t{}{revoked}", key.id, key.role, key.source.unwrap_or_default(), key.prefix, key.name);
+                let revoked = if key.revoked_at.is_some() {
+                    " (revoked)"
+                } else {
+                    ""
+                };
+                println!(
+                    "{}\t{}\t{}\t{}…\t{}{revoked}",
+                    key.id,
+                    key.role,
+                    key.source.unwrap_or_default(),
+                    key.prefix,
+                    key.name
+                );
             }
         }
     }

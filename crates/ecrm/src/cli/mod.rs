@@ -30,7 +30,12 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct GlobalOptions {
     /// Database: `sqlite://PATH` (embedded, the default) or `postgres://USER@HOST/DB`.
-    #[arg(long, global = true, env = "ECRM_DATABASE_URL", default_value = "sqlite://ecrm.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "ECRM_DATABASE_URL",
+        default_value = "sqlite://ecrm.db"
+    )]
     pub db: String,
     /// Region for phone numbers written without a country code (ISO 3166 code, e.g. CN, US, GB).
     #[arg(long, global = true, env = "ECRM_PHONE_REGION", default_value = "CN")]
@@ -45,26 +50,43 @@ pub struct GlobalOptions {
     #[arg(long, global = true, env = "ECRM_MAX_PHONES", default_value_t = 5)]
     pub max_phones: usize,
     /// Log format on stderr.
-    #[arg(long, global = true, env = "ECRM_LOG_FORMAT", value_enum, default_value = "text")]
+    #[arg(
+        long,
+        global = true,
+        env = "ECRM_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
     pub log_format: LogFormat,
 }
 
 impl GlobalOptions {
     pub fn region(&self) -> anyhow::Result<PhoneRegion> {
-        PhoneRegion::parse(&self.phone_region)
-            .with_context(|| format!("--phone-region {:?} is not a supported region code", self.phone_region))
+        PhoneRegion::parse(&self.phone_region).with_context(|| {
+            format!(
+                "--phone-region {:?} is not a supported region code",
+                self.phone_region
+            )
+        })
     }
 
     pub fn limits(&self) -> IdentityLimits {
         let mut limits = IdentityLimits::standard();
-        limits.max_per_kind.insert("user_id".to_string(), self.max_user_ids.max(1));
-        limits.max_per_kind.insert("email".to_string(), self.max_emails.max(1));
-        limits.max_per_kind.insert("phone".to_string(), self.max_phones.max(1));
+        limits
+            .max_per_kind
+            .insert("user_id".to_string(), self.max_user_ids.max(1));
+        limits
+            .max_per_kind
+            .insert("email".to_string(), self.max_emails.max(1));
+        limits
+            .max_per_kind
+            .insert("phone".to_string(), self.max_phones.max(1));
         limits
     }
 
     pub fn open_store(&self) -> anyhow::Result<Arc<dyn Store>> {
-        ecrm_store::open(&self.db).with_context(|| format!("cannot open the database {}", redact(&self.db)))
+        ecrm_store::open(&self.db)
+            .with_context(|| format!("cannot open the database {}", redact(&self.db)))
     }
 }
 
@@ -115,7 +137,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             let store = global.open_store()?;
             let stats = store.stats()?;
-            println!("database {} is up to date ({} customers)", redact(&global.db), stats.customers);
+            println!(
+                "database {} is up to date ({} customers)",
+                redact(&global.db),
+                stats.customers
+            );
             Ok(())
         }
     }

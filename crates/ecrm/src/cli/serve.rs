@@ -17,13 +17,21 @@ pub struct ServeArgs {
 
 pub fn run(global: &GlobalOptions, args: ServeArgs) -> anyhow::Result<()> {
     let store = global.open_store()?;
-    let addr: SocketAddr = args.addr.parse().with_context(|| format!("--addr {:?} is not HOST:PORT", args.addr))?;
+    let addr: SocketAddr = args
+        .addr
+        .parse()
+        .with_context(|| format!("--addr {:?} is not HOST:PORT", args.addr))?;
     let state = AppState::new(store, global.region()?, global.limits());
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
         let bound = listener.local_addr()?;
-        println!("ecrm is serving http://{bound}/ (database {})", super::redact(&global.db));
+        println!(
+            "ecrm is serving http://{bound}/ (database {})",
+            super::redact(&global.db)
+        );
         serve(listener, state).await
     })
 }

@@ -13,10 +13,15 @@ pub struct AdminKey(pub Principal);
 impl FromRequestParts<AppState> for AdminKey {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let principal = principal(parts, state).await?;
         if principal.role != KeyRole::Admin {
-            return Err(ApiError::Forbidden("use admin endpoints (write keys only send events)".to_string()));
+            return Err(ApiError::Forbidden(
+                "use admin endpoints (write keys only send events)".to_string(),
+            ));
         }
         Ok(AdminKey(principal))
     }
@@ -24,13 +29,20 @@ impl FromRequestParts<AppState> for AdminKey {
 
 async fn principal(parts: &Parts, state: &AppState) -> Result<Principal, ApiError> {
     let presented = presented_key(parts).ok_or(ApiError::Unauthorized)?;
-    let found = state.blocking(move |store| Ok(verify_key(store, &presented)?)).await?;
+    let found = state
+        .blocking(move |store| Ok(verify_key(store, &presented)?))
+        .await?;
     found.ok_or(ApiError::Unauthorized)
 }
 
 /// The key in the request, if any.
 pub fn presented_key(parts: &Parts) -> Option<String> {
-    let header = parts.headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let header = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .trim();
     if let Some(token) = header.strip_prefix("Bearer ") {
         return Some(token.trim().to_string()).filter(|t| !t.is_empty());
     }

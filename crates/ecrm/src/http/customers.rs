@@ -6,7 +6,9 @@ use ecrm_store::{AuditEntry, TimelineCursor};
 use serde::Deserialize;
 
 use super::auth::AdminKey;
-use super::views::{CustomerListItemView, CustomerListView, CustomerView, MergeView, TimelineEntryView};
+use super::views::{
+    CustomerListItemView, CustomerListView, CustomerView, MergeView, TimelineEntryView,
+};
 use super::{ApiError, AppState};
 use crate::app::customers::{customer_view, find_customer, search_customers, timeline_page};
 use crate::app::{now_millis, write_context};
@@ -33,10 +35,23 @@ pub async fn list_customers(
     let limit = params.limit.unwrap_or(50);
     let region = state.region;
     let items = state
-        .blocking(move |store| Ok(search_customers(store, params.search.as_deref(), params.after, limit, region)?))
+        .blocking(move |store| {
+            Ok(search_customers(
+                store,
+                params.search.as_deref(),
+                params.after,
+                limit,
+                region,
+            )?)
+        })
         .await?;
-    let next = (items.len() == limit).then(|| items.last().map(|item| item.id.clone())).flatten();
-    Ok(Json(CustomerListView { customers: items.into_iter().map(CustomerListItemView::from).collect(), next }))
+    let next = (items.len() == limit)
+        .then(|| items.last().map(|item| item.id.clone()))
+        .flatten();
+    Ok(Json(CustomerListView {
+        customers: items.into_iter().map(CustomerListItemView::from).collect(),
+        next,
+    }))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -66,8 +81,9 @@ pub async fn get_customer(
         return Err(ApiError::invalid("timeline", "must be between 1 and 500"));
     }
     let region = state.region;
-    let (view, entries) =
-        state.blocking(move |store| Ok(customer_view(store, &identifier, region, orders, timeline)?)).await?;
+    let (view, entries) = state
+        .blocking(move |store| Ok(customer_view(store, &identifier, region, orders, timeline)?))
+        .await?;
     Ok(Json(CustomerView::new(view, entries)))
 }
 
@@ -92,16 +108,27 @@ pub async fn get_timeline(
     let before = params.before.as_deref().map(parse_cursor).transpose()?;
     let limit = params.limit.unwrap_or(50);
     let region = state.region;
-    let entries = state.blocking(move |store| Ok(timeline_page(store, &identifier, region, before, limit)?)).await?;
-    Ok(Json(entries.into_iter().map(TimelineEntryView::from).collect()))
+    let entries = state
+        .blocking(move |store| Ok(timeline_page(store, &identifier, region, before, limit)?))
+        .await?;
+    Ok(Json(
+        entries.into_iter().map(TimelineEntryView::from).collect(),
+    ))
 }
 
 fn parse_cursor(text: &str) -> Result<TimelineCursor, ApiError> {
     let parts: Vec<&str> = text.split('.').collect();
     let numbers: Option<Vec<i64>> = parts.iter().map(|part| part.parse().ok()).collect();
     match numbers.as_deref() {
-        Some([at, stream, id]) => Ok(TimelineCursor { at: *at, stream: *stream, id: *id }),
-        _ => Err(ApiError::invalid("before", "is not a cursor from a previous page")),
+        Some([at, stream, id]) => Ok(TimelineCursor {
+            at: *at,
+            stream: *stream,
+            id: *id,
+        }),
+        _ => Err(ApiError::invalid(
+            "before",
+            "is not a cursor from a previous page",
+        )),
     }
 }
 
@@ -131,7 +158,8 @@ pub async fn undo_merge(
     AdminKey(admin): AdminKey,
     merge_id: Result<Path<i64>, axum::extract::rejection::PathRejection>,
 ) -> Result<Json<Vec<String>>, ApiError> {
-    let Path(merge_id) = merge_id.map_err(|_| ApiError::invalid("merge_id", "must be an integer"))?;
+    let Path(merge_id) =
+        merge_id.map_err(|_| ApiError::invalid("merge_id", "must be an integer"))?;
     let limits = state.limits.clone();
     let customers = state
         .blocking(move |store| {

@@ -44,7 +44,11 @@ impl ApiError {
     fn code(&self) -> (&'static str, &'static str, StatusCode) {
         match self {
             ApiError::NotFound(_) => ("not_found", "invalid_request", StatusCode::NOT_FOUND),
-            ApiError::InvalidParameter { .. } => ("invalid_parameter", "invalid_request", StatusCode::BAD_REQUEST),
+            ApiError::InvalidParameter { .. } => (
+                "invalid_parameter",
+                "invalid_request",
+                StatusCode::BAD_REQUEST,
+            ),
             ApiError::Unauthorized => ("unauthorized", "auth", StatusCode::UNAUTHORIZED),
             ApiError::Forbidden(_) => ("forbidden", "auth", StatusCode::FORBIDDEN),
             ApiError::Conflict(_) => ("conflict", "invalid_request", StatusCode::CONFLICT),
@@ -54,7 +58,10 @@ impl ApiError {
     }
 
     pub fn invalid(parameter: &str, message: impl Into<String>) -> ApiError {
-        ApiError::InvalidParameter { parameter: parameter.to_string(), message: message.into() }
+        ApiError::InvalidParameter {
+            parameter: parameter.to_string(),
+            message: message.into(),
+        }
     }
 }
 
@@ -62,7 +69,9 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (code, kind, status) = self.code();
         match &self {
-            ApiError::Internal(detail) | ApiError::Unavailable(detail) => tracing::error!(%detail, code, "request failed"),
+            ApiError::Internal(detail) | ApiError::Unavailable(detail) => {
+                tracing::error!(%detail, code, "request failed")
+            }
             other => tracing::debug!(error = %other, code, "request rejected"),
         }
         let parameter = match &self {
@@ -95,7 +104,9 @@ impl From<AppError> for ApiError {
     fn from(err: AppError) -> Self {
         match err {
             AppError::NotFound(what) => ApiError::NotFound(what),
-            AppError::Invalid { parameter, message } => ApiError::InvalidParameter { parameter, message },
+            AppError::Invalid { parameter, message } => {
+                ApiError::InvalidParameter { parameter, message }
+            }
             AppError::Conflict(message) => ApiError::Conflict(message),
             AppError::Store(store) => store.into(),
         }

@@ -21,7 +21,11 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 
 /// Prometheus text format.
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+        .into_response()
 }
 
 /// The landing page: what is in the store, and where the API is.
@@ -38,7 +42,12 @@ pub async fn index(State(state): State<AppState>) -> Result<Html<String>, ApiErr
          <p>API: <a href=\"/openapi.json\">/openapi.json</a> · <a href=\"/metrics\">/metrics</a> · \
          <a href=\"/healthz\">/healthz</a>. Customer endpoints need an admin key (<code>ecrm keys create --role admin</code>).</p>\
          </body></html>",
-        stats.customers, stats.identifiers, stats.orders, stats.order_lines, stats.products, stats.events
+        stats.customers,
+        stats.identifiers,
+        stats.orders,
+        stats.order_lines,
+        stats.products,
+        stats.events
     )))
 }
 
@@ -46,4 +55,3 @@ pub async fn index(State(state): State<AppState>) -> Result<Html<String>, ApiErr
 pub async fn not_found(uri: axum::http::Uri) -> ApiError {
     ApiError::NotFound(format!("route {}", uri.path()))
 }
-

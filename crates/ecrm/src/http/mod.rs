@@ -30,7 +30,12 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, region: PhoneRegion, limits: IdentityLimits) -> AppState {
-        AppState { store, region, limits, metrics: Arc::new(Metrics::default()) }
+        AppState {
+            store,
+            region,
+            limits,
+            metrics: Arc::new(Metrics::default()),
+        }
     }
 
     /// Runs blocking store work off the async threads.
@@ -55,17 +60,28 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi::openapi_json))
         .route("/v1/customers", get(customers::list_customers))
         .route("/v1/customers/{identifier}", get(customers::get_customer))
-        .route("/v1/customers/{identifier}/timeline", get(customers::get_timeline))
-        .route("/v1/customers/{identifier}/merges", get(customers::get_merges))
+        .route(
+            "/v1/customers/{identifier}/timeline",
+            get(customers::get_timeline),
+        )
+        .route(
+            "/v1/customers/{identifier}/merges",
+            get(customers::get_merges),
+        )
         .route("/v1/merges/{merge_id}/undo", post(customers::undo_merge))
         .fallback(health::not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .with_state(state)
 }
 
 /// Serves until Ctrl-C or SIGTERM.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> anyhow::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     Ok(())
 }
 

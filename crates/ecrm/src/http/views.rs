@@ -2,7 +2,10 @@
 //! renamed internal field never silently changes the public API.
 
 use ecrm_core::time::format_millis;
-use ecrm_store::{Customer360, CustomerListItem, IdentifierRecord, MergeRecord, OrderRecord, OrderSummary, TimelineEntry};
+use ecrm_store::{
+    Customer360, CustomerListItem, IdentifierRecord, MergeRecord, OrderRecord, OrderSummary,
+    TimelineEntry,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -122,7 +125,7 @@ pub struct CustomerListItemView {
 
 impl CustomerView {
     pub fn new(view: Customer360, timeline: Vec<TimelineEntry>) -> CustomerView {
-        let timeline_next = timeline.last().map(|entry| cursor_text(entry));
+        let timeline_next = timeline.last().map(cursor_text);
         let customer = view.customer;
         CustomerView {
             customer: CustomerAttributesView {
@@ -137,9 +140,17 @@ impl CustomerView {
                 created_at: format_millis(customer.created_at),
                 updated_at: format_millis(customer.updated_at),
             },
-            identifiers: view.identifiers.into_iter().map(IdentifierView::from).collect(),
+            identifiers: view
+                .identifiers
+                .into_iter()
+                .map(IdentifierView::from)
+                .collect(),
             order_summary: OrderSummaryView::from(view.order_summary),
-            latest_orders: view.latest_orders.into_iter().map(OrderView::from).collect(),
+            latest_orders: view
+                .latest_orders
+                .into_iter()
+                .map(OrderView::from)
+                .collect(),
             timeline: timeline.into_iter().map(TimelineEntryView::from).collect(),
             timeline_next,
             merges: view.merges.into_iter().map(MergeView::from).collect(),
@@ -149,7 +160,10 @@ impl CustomerView {
 
 /// A timeline cursor as one opaque-looking string: `at.stream.id`.
 pub fn cursor_text(entry: &TimelineEntry) -> String {
-    format!("{}.{}.{}", entry.cursor.at, entry.cursor.stream, entry.cursor.id)
+    format!(
+        "{}.{}.{}",
+        entry.cursor.at, entry.cursor.stream, entry.cursor.id
+    )
 }
 
 impl From<IdentifierRecord> for IdentifierView {

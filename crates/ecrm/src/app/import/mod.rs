@@ -17,8 +17,8 @@ use ecrm_core::time::DateFormat;
 use ecrm_store::{EventInput, Store, WriteContext, WriteCounts};
 use serde::Serialize;
 
-pub use mapping::parse_map_arg;
 use mapping::ColumnMap;
+pub use mapping::parse_map_arg;
 use rejects::RejectWriter;
 pub use source::Format;
 use source::{Record, RecordReader, open_decoded};
@@ -88,12 +88,14 @@ pub fn run_import(
     for path in files {
         maps.push(prepare_file(path, options)?);
     }
-    let rejects_path = options
-        .rejects_path
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(format!("ecrm-rejects-{:?}.csv", options.kind).to_lowercase()));
+    let rejects_path = options.rejects_path.clone().unwrap_or_else(|| {
+        PathBuf::from(format!("ecrm-rejects-{:?}.csv", options.kind).to_lowercase())
+    });
     let mut rejects = RejectWriter::new(rejects_path);
-    let mut summary = ImportSummary { files: files.len(), ..ImportSummary::default() };
+    let mut summary = ImportSummary {
+        files: files.len(),
+        ..ImportSummary::default()
+    };
     let (sender, receiver) = sync_channel::<Batch>(2);
     let written = std::thread::scope(|scope| -> anyhow::Result<WriteCounts> {
         let writer = scope.spawn(move || -> anyhow::Result<WriteCounts> {
@@ -105,12 +107,22 @@ pub fn run_import(
         });
         let read_result = (|| -> anyhow::Result<()> {
             for (path, map) in files.iter().zip(&maps) {
-                read_file(path, map.as_ref(), options, &mut summary, &mut rejects, &sender, progress)?;
+                read_file(
+                    path,
+                    map.as_ref(),
+                    options,
+                    &mut summary,
+                    &mut rejects,
+                    &sender,
+                    progress,
+                )?;
             }
             Ok(())
         })();
         drop(sender);
-        let counts = writer.join().map_err(|_| anyhow::anyhow!("the writer thread panicked"))??;
+        let counts = writer
+            .join()
+            .map_err(|_| anyhow::anyhow!("the writer thread panicked"))??;
         read_result?;
         Ok(counts)
     })?;
@@ -126,12 +138,19 @@ fn prepare_file(path: &Path, options: &ImportOptions) -> anyhow::Result<Option<C
     let format = options.format.unwrap_or_else(|| Format::guess(path));
     if options.kind == ImportKind::Events {
         if format != Format::JsonLines {
-            bail!("{}: events are imported from JSONL (one Segment message per line)", path.display());
+            bail!(
+                "{}: events are imported from JSONL (one Segment message per line)",
+                path.display()
+            );
         }
         return Ok(None);
     }
     if format == Format::JsonLines {
-        bail!("{}: {:?} are imported from CSV/TSV/whitespace files", path.display(), options.kind);
+        bail!(
+            "{}: {:?} are imported from CSV/TSV/whitespace files",
+            path.display(),
+            options.kind
+        );
     }
     let header = if options.no_header {
         None
@@ -139,7 +158,9 @@ fn prepare_file(path: &Path, options: &ImportOptions) -> anyhow::Result<Option<C
         let mut reader = RecordReader::new(open_decoded(path)?, format);
         match reader.next_record()? {
             Some(Record::Fields { fields, .. }) => Some(fields),
-            Some(Record::Broken { reason, .. }) => bail!("{}: cannot read the header: {reason}", path.display()),
+            Some(Record::Broken { reason, .. }) => {
+                bail!("{}: cannot read the header: {reason}", path.display())
+            }
             Some(Record::Json { .. }) | None => bail!("{}: the file is empty", path.display()),
         }
     };
@@ -149,7 +170,8 @@ fn prepare_file(path: &Path, options: &ImportOptions) -> anyhow::Result<Option<C
         ImportKind::Products => rows::PRODUCT_FIELDS,
         ImportKind::Events => &[],
     };
-    let map = ColumnMap::resolve(fields, &options.map, header.as_deref()).with_context(|| path.display().to_string())?;
+    let map = ColumnMap::resolve(fields, &options.map, header.as_deref())
+        .with_context(|| path.display().to_string())?;
     let check = match options.kind {
         ImportKind::Orders => rows::check_order_columns(&map),
         ImportKind::Customers => rows::check_customer_columns(&map),
@@ -183,7 +205,9 @@ fn read_file(
         summary.rows_read += 1;
         let (line, outcome) = match record {
             Record::Broken { line, reason } => (line, Err((String::new(), reason))),
-            Record::Fields { line, fields } => (line, accept_fields(&mut batch, map, &fields, line, options)),
+            Record::Fields { line, fields } => {
+                (line, accept_fields(&mut batch, map, &fields, line, options))
+            }
             Record::Json { line, value } => (line, accept_json(&mut batch, &value, line, options)),
         };
         match outcome {
@@ -195,12 +219,16 @@ fn read_file(
         }
         if batch_len(&batch) >= options.batch_rows {
             let full = std::mem::replace(&mut batch, new_batch(options.kind, options.batch_rows));
-            sender.send(full).map_err(|_| anyhow::anyhow!("the writer stopped"))?;
+            sender
+                .send(full)
+                .map_err(|_| anyhow::anyhow!("the writer stopped"))?;
             progress(summary.rows_read);
         }
     }
     if batch_len(&batch) > 0 {
-        sender.send(batch).map_err(|_| anyhow::anyhow!("the writer stopped"))?;
+        sender
+            .send(batch)
+            .map_err(|_| anyhow::anyhow!("the writer stopped"))?;
     }
     progress(summary.rows_read);
     Ok(())
@@ -226,30 +254,53 @@ fn batch_len(batch: &Batch) -> usize {
 
 type RowOutcome = Result<(), (String, String)>;
 
-fn accept_fields(batch: &mut Batch, map: Option<&ColumnMap>, fields: &[String], line: u64, options: &ImportOptions) -> RowOutcome {
-    let Some(map) = map else { return Err((String::new(), "expected a JSON line".to_string())) };
+fn accept_fields(
+    batch: &mut Batch,
+    map: Option<&ColumnMap>,
+    fields: &[String],
+    line: u64,
+    options: &ImportOptions,
+) -> RowOutcome {
+    let Some(map) = map else {
+        return Err((String::new(), "expected a JSON line".to_string()));
+    };
     if let Some(field) = map.missing_column(fields) {
-        let reason = format!("the row has {} columns; this field's column is missing", fields.len());
+        let reason = format!(
+            "the row has {} columns; this field's column is missing",
+            fields.len()
+        );
         return Err((field.to_string(), reason));
     }
     let owned = |(field, reason): rows::FieldError| (field.to_string(), reason);
     match batch {
-        Batch::Orders(rows) => rows.push(rows::order_line(map, fields, line, options).map_err(owned)?),
-        Batch::Customers(rows) => rows.push(rows::customer_row(map, fields, options).map_err(owned)?),
+        Batch::Orders(rows) => {
+            rows.push(rows::order_line(map, fields, line, options).map_err(owned)?)
+        }
+        Batch::Customers(rows) => {
+            rows.push(rows::customer_row(map, fields, options).map_err(owned)?)
+        }
         Batch::Products(rows) => rows.push(rows::product_row(map, fields).map_err(owned)?),
         Batch::Events(..) => return Err((String::new(), "expected a JSON line".to_string())),
     }
     Ok(())
 }
 
-fn accept_json(batch: &mut Batch, value: &serde_json::Value, line: u64, options: &ImportOptions) -> RowOutcome {
+fn accept_json(
+    batch: &mut Batch,
+    value: &serde_json::Value,
+    line: u64,
+    options: &ImportOptions,
+) -> RowOutcome {
     let Batch::Events(events, profiles) = batch else {
         return Err((String::new(), "expected delimited fields".to_string()));
     };
-    let message_options =
-        MessageOptions { received_at: options.write.at, correct_skew: false, phone_region: options.phone_region };
-    let message =
-        parse_message(value, line as usize, &message_options).map_err(|reject| (reject.field, reject.reason))?;
+    let message_options = MessageOptions {
+        received_at: options.write.at,
+        correct_skew: false,
+        phone_region: options.phone_region,
+    };
+    let message = parse_message(value, line as usize, &message_options)
+        .map_err(|reject| (reject.field, reject.reason))?;
     let (event, profile) = crate::app::ingest::event_from_message(message, options.write.at);
     events.push(event);
     profiles.extend(profile);

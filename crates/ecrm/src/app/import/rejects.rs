@@ -15,7 +15,13 @@ impl RejectWriter {
         RejectWriter { path, writer: None }
     }
 
-    pub fn write(&mut self, file: &str, line: u64, field: &str, reason: &str) -> anyhow::Result<()> {
+    pub fn write(
+        &mut self,
+        file: &str,
+        line: u64,
+        field: &str,
+        reason: &str,
+    ) -> anyhow::Result<()> {
         if self.writer.is_none() {
             let mut writer = csv::Writer::from_writer(BufWriter::new(File::create(&self.path)?));
             writer.write_record(["file", "line", "field", "reason"])?;

@@ -31,7 +31,10 @@ impl Format {
 
     /// Guesses from the file name: `.jsonl`/`.ndjson`, `.tsv`, `.txt` (whitespace), else CSV.
     pub fn guess(path: &Path) -> Format {
-        let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
         let name = name.strip_suffix(".gz").unwrap_or(&name);
         if name.ends_with(".jsonl") || name.ends_with(".ndjson") || name.ends_with(".json") {
             Format::JsonLines
@@ -52,17 +55,29 @@ pub fn open_decoded(path: &Path) -> anyhow::Result<Box<dyn BufRead>> {
     let n = file.read(&mut magic)?;
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     if n == 2 && magic == [0x1f, 0x8b] {
-        return Ok(Box::new(BufReader::with_capacity(1 << 20, MultiGzDecoder::new(file))));
+        return Ok(Box::new(BufReader::with_capacity(
+            1 << 20,
+            MultiGzDecoder::new(file),
+        )));
     }
     Ok(Box::new(BufReader::with_capacity(1 << 20, file)))
 }
 
 /// One record: its line number in the file (1-based, counting the header) and its fields or JSON.
 pub enum Record {
-    Fields { line: u64, fields: Vec<String> },
-    Json { line: u64, value: serde_json::Value },
+    Fields {
+        line: u64,
+        fields: Vec<String>,
+    },
+    Json {
+        line: u64,
+        value: serde_json::Value,
+    },
     /// A line that could not be read at all (invalid UTF-8, invalid JSON, broken quoting).
-    Broken { line: u64, reason: String },
+    Broken {
+        line: u64,
+        reason: String,
+    },
 }
 
 /// Streams the records of one file.
@@ -80,7 +95,11 @@ impl RecordReader {
     pub fn new(reader: Box<dyn BufRead>, format: Format) -> RecordReader {
         let inner = match format {
             Format::Delimited(delimiter) => Inner::Csv(
-                csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(reader),
+                csv::ReaderBuilder::new()
+                    .delimiter(delimiter)
+                    .has_headers(false)
+                    .flexible(true)
+                    .from_reader(reader),
                 csv::ByteRecord::new(),
             ),
             other => Inner::Lines(reader, other, Vec::new()),
@@ -98,7 +117,10 @@ impl RecordReader {
                 match read {
                     Ok(false) => Ok(None),
                     Ok(true) => Ok(Some(fields_of(record.iter(), line))),
-                    Err(err) => Ok(Some(Record::Broken { line, reason: err.to_string() })),
+                    Err(err) => Ok(Some(Record::Broken {
+                        line,
+                        reason: err.to_string(),
+                    })),
                 }
             }
             Inner::Lines(reader, format, buffer) => loop {
@@ -110,7 +132,12 @@ impl RecordReader {
                 let line = self.line;
                 let text = match std::str::from_utf8(buffer) {
                     Ok(text) => text.trim_end_matches(['\n', '\r']),
-                    Err(err) => return Ok(Some(Record::Broken { line, reason: format!("invalid UTF-8: {err}") })),
+                    Err(err) => {
+                        return Ok(Some(Record::Broken {
+                            line,
+                            reason: format!("invalid UTF-8: {err}"),
+                        }));
+                    }
                 };
                 if text.trim().is_empty() {
                     continue;
@@ -118,10 +145,16 @@ impl RecordReader {
                 if *format == Format::JsonLines {
                     return Ok(Some(match serde_json::from_str(text) {
                         Ok(value) => Record::Json { line, value },
-                        Err(err) => Record::Broken { line, reason: format!("invalid JSON: {err}") },
+                        Err(err) => Record::Broken {
+                            line,
+                            reason: format!("invalid JSON: {err}"),
+                        },
                     }));
                 }
-                return Ok(Some(Record::Fields { line, fields: text.split_whitespace().map(str::to_string).collect() }));
+                return Ok(Some(Record::Fields {
+                    line,
+                    fields: text.split_whitespace().map(str::to_string).collect(),
+                }));
             },
         }
     }
@@ -133,7 +166,10 @@ fn fields_of<'a>(raw: impl Iterator<Item = &'a [u8]>, line: u64) -> Record {
         match std::str::from_utf8(bytes) {
             Ok(text) => fields.push(text.to_string()),
             Err(err) => {
-                return Record::Broken { line, reason: format!("column {}: invalid UTF-8: {err}", idx + 1) };
+                return Record::Broken {
+                    line,
+                    reason: format!("column {}: invalid UTF-8: {err}", idx + 1),
+                };
             }
         }
     }
