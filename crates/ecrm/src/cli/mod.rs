@@ -1,5 +1,6 @@
 //! The command line: one subcommand per job, each a thin layer over `app`.
 
+mod bench;
 mod customers;
 mod demo;
 mod import;
@@ -122,6 +123,9 @@ pub enum Command {
     Keys(keys::KeysCommand),
     /// Apply database migrations (also done by every command on open).
     Migrate,
+    /// Measure: 360° lookup latency (more benchmarks are added as subcommands).
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
 /// Runs a parsed command line.
@@ -134,6 +138,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(args) => import::run(&global, args),
         Command::Customers(command) => customers::run(&global, command),
         Command::Keys(command) => keys::run(&global, command),
+        Command::Bench(command) => bench::run(&global, command),
         Command::Migrate => {
             let store = global.open_store()?;
             let stats = store.stats()?;
