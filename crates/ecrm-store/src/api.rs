@@ -3,6 +3,9 @@
 use ecrm_core::Identifier;
 use ecrm_core::order::{CustomerRef, OrderLine};
 
+use crate::analytics_model::{
+    CustomerDays, ModelFitInput, ModelFitRecord, TraitRecord, TraitWrite, TraitWriteCounts,
+};
 use crate::error::StoreResult;
 use crate::model::{
     ApiKeyRecord, AuditEntry, Customer360, CustomerInput, CustomerListItem, CustomerQuery,
@@ -20,6 +23,30 @@ pub enum Backend {
 /// Everything ecrm keeps. Each write method is one transaction: all of it is durable when it returns, or none.
 pub trait Store: Send + Sync {
     fn backend(&self) -> Backend;
+
+    /// Streams every customer's orders and refunds before `until` (exclusive), merged per UTC day,
+    /// one customer at a time in customer-id byte order; guest orders are left out. Returns the
+    /// number of customers streamed.
+    fn customer_purchase_days(
+        &self,
+        until: ecrm_core::time::Millis,
+        sink: &mut dyn FnMut(CustomerDays) -> StoreResult<()>,
+    ) -> StoreResult<u64>;
+    /// Upserts traits and appends the values that changed to the trait history, in one transaction.
+    fn write_traits(
+        &self,
+        traits: &mut dyn Iterator<Item = TraitWrite>,
+        computed_at: ecrm_core::time::Millis,
+        model_fit_id: Option<i64>,
+    ) -> StoreResult<TraitWriteCounts>;
+    /// A customer's current traits, by name.
+    fn customer_traits(&self, customer_id: &str) -> StoreResult<Vec<TraitRecord>>;
+    /// Stores a model fit and returns its id (the version).
+    fn write_model_fit(&self, fit: &ModelFitInput) -> StoreResult<i64>;
+    /// One stored model fit.
+    fn model_fit(&self, id: i64) -> StoreResult<Option<ModelFitRecord>>;
+    /// The latest stored fit of `model`.
+    fn latest_model_fit(&self, model: &str) -> StoreResult<Option<ModelFitRecord>>;
 
     /// Writes order lines (new orders, refunds, guest orders), resolving their customers.
     fn write_orders(&self, lines: &[OrderLine], ctx: &WriteContext) -> StoreResult<WriteCounts>;

@@ -4,6 +4,7 @@
 //! Architecture invariant: no HTTP, no clock, no business rule of its own; merge decisions come from
 //! `ecrm_core::identity`, and the shared write logic in `write/` runs unchanged on both backends.
 
+mod analytics_model;
 mod api;
 mod error;
 mod migrations;
@@ -16,6 +17,7 @@ mod write;
 use std::path::Path;
 use std::sync::Arc;
 
+pub use analytics_model::*;
 pub use api::{Backend, Store};
 pub use error::{StoreError, StoreResult};
 pub use model::*;

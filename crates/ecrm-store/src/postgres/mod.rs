@@ -4,6 +4,7 @@
 //! Write transactions take a transaction-level advisory lock per schema, so writes are serialised
 //! like SQLite's single writer, across processes too; reads run concurrently.
 
+mod analytics;
 mod pending;
 mod read;
 mod tx;
@@ -263,6 +264,39 @@ fn migrate(client: &mut Client, schema: Option<&str>) -> StoreResult<()> {
 impl Store for PostgresStore {
     fn backend(&self) -> Backend {
         Backend::Postgres
+    }
+
+    fn customer_purchase_days(
+        &self,
+        until: ecrm_core::time::Millis,
+        sink: &mut dyn FnMut(crate::CustomerDays) -> StoreResult<()>,
+    ) -> StoreResult<u64> {
+        self.purchase_days(until, sink)
+    }
+
+    fn write_traits(
+        &self,
+        traits: &mut dyn Iterator<Item = crate::TraitWrite>,
+        computed_at: ecrm_core::time::Millis,
+        model_fit_id: Option<i64>,
+    ) -> StoreResult<crate::TraitWriteCounts> {
+        self.traits_write(traits, computed_at, model_fit_id)
+    }
+
+    fn customer_traits(&self, customer_id: &str) -> StoreResult<Vec<crate::TraitRecord>> {
+        self.traits_of(customer_id)
+    }
+
+    fn write_model_fit(&self, fit: &crate::ModelFitInput) -> StoreResult<i64> {
+        self.fit_insert(fit)
+    }
+
+    fn model_fit(&self, id: i64) -> StoreResult<Option<crate::ModelFitRecord>> {
+        self.fit_by_id(id)
+    }
+
+    fn latest_model_fit(&self, model: &str) -> StoreResult<Option<crate::ModelFitRecord>> {
+        self.fit_latest(model)
     }
 
     fn write_orders(&self, lines: &[OrderLine], ctx: &WriteContext) -> StoreResult<WriteCounts> {

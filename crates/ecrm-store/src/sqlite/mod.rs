@@ -1,5 +1,6 @@
 //! The embedded SQLite store: one file in WAL mode, one writer connection, a pool of readers.
 
+mod analytics;
 mod read;
 mod tx;
 
@@ -119,6 +120,39 @@ fn migrate(conn: &Connection) -> StoreResult<()> {
 impl Store for SqliteStore {
     fn backend(&self) -> Backend {
         Backend::Sqlite
+    }
+
+    fn customer_purchase_days(
+        &self,
+        until: ecrm_core::time::Millis,
+        sink: &mut dyn FnMut(crate::CustomerDays) -> StoreResult<()>,
+    ) -> StoreResult<u64> {
+        self.purchase_days(until, sink)
+    }
+
+    fn write_traits(
+        &self,
+        traits: &mut dyn Iterator<Item = crate::TraitWrite>,
+        computed_at: ecrm_core::time::Millis,
+        model_fit_id: Option<i64>,
+    ) -> StoreResult<crate::TraitWriteCounts> {
+        self.traits_write(traits, computed_at, model_fit_id)
+    }
+
+    fn customer_traits(&self, customer_id: &str) -> StoreResult<Vec<crate::TraitRecord>> {
+        self.traits_of(customer_id)
+    }
+
+    fn write_model_fit(&self, fit: &crate::ModelFitInput) -> StoreResult<i64> {
+        self.fit_insert(fit)
+    }
+
+    fn model_fit(&self, id: i64) -> StoreResult<Option<crate::ModelFitRecord>> {
+        self.fit_by_id(id)
+    }
+
+    fn latest_model_fit(&self, model: &str) -> StoreResult<Option<crate::ModelFitRecord>> {
+        self.fit_latest(model)
     }
 
     fn write_orders(&self, lines: &[OrderLine], ctx: &WriteContext) -> StoreResult<WriteCounts> {

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod analytics;
 mod catalogue;
 mod identity;
 mod keys;
@@ -48,4 +49,7 @@ conformance_suite!(
     reads::timeline_is_newest_first_with_cursor,
     reads::unknown_customer_is_not_found,
     keys::api_keys_are_found_by_hash,
+    analytics::purchase_days_merge_same_day_and_skip_guests,
+    analytics::traits_upsert_and_record_changes,
+    analytics::model_fits_are_versioned,
 );

@@ -1,0 +1,194 @@
+//! Customer-intelligence reads and writes for PostgreSQL: purchase days per customer (one GROUP BY
+//! streamed with `query_raw`), bulk trait writes through `unnest` arrays, and model fits.
+
+use ecrm_core::time::Millis;
+use postgres::Row;
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::types::ToSql;
+
+use super::{PostgresStore, WRITE_LOCK};
+use crate::analytics_model::{
+    CustomerDays, ModelFitInput, ModelFitRecord, PurchaseDay, TraitRecord, TraitWrite,
+    TraitWriteCounts,
+};
+use crate::error::StoreResult;
+
+/// Orders and refunds per customer and UTC day, customers in byte order (`COLLATE "C"`).
+const PURCHASE_DAYS: &str = "SELECT i.customer_id, \
+       floor(o.ordered_at / 86400000.0)::BIGINT AS day, \
+       count(*) FILTER (WHERE o.kind = 'order')::BIGINT, \
+       coalesce(sum(o.total_cents) FILTER (WHERE o.kind = 'order'), 0)::BIGINT, \
+       coalesce(sum(o.total_cents) FILTER (WHERE o.kind = 'refund'), 0)::BIGINT \
+     FROM orders o JOIN identifiers i ON i.id = o.identifier_id \
+     WHERE o.ordered_at < $1 AND o.kind IN ('order', 'refund') \
+     GROUP BY i.customer_id, day ORDER BY i.customer_id COLLATE \"C\", day";
+
+/// Upserts one chunk of traits and appends the changed values to the history; every CTE sees the
+/// traits as they were before the statement, so the comparison is with the old values.
+const WRITE_TRAITS: &str = "WITH input AS ( \
+       SELECT * FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[]) AS t(customer_id, name, value) \
+     ), changed AS ( \
+       INSERT INTO trait_history (customer_id, name, value, computed_at) \
+       SELECT i.customer_id, i.name, i.value, $4 FROM input i \
+       LEFT JOIN traits t ON t.customer_id = i.customer_id AND t.name = i.name \
+       WHERE t.value IS DISTINCT FROM i.value RETURNING 1 \
+     ), upserted AS ( \
+       INSERT INTO traits (customer_id, name, value, computed_at, model_fit_id) \
+       SELECT customer_id, name, value, $4, $5 FROM input \
+       ON CONFLICT (customer_id, name) DO UPDATE SET value = excluded.value, \
+       computed_at = excluded.computed_at, model_fit_id = excluded.model_fit_id RETURNING 1 \
+     ) SELECT (SELECT count(*) FROM upserted), (SELECT count(*) FROM changed)";
+
+/// Traits sent per statement.
+const TRAIT_CHUNK: usize = 20_000;
+
+const FIT_COLUMNS: &str = "SELECT id, model, parameters, log_likelihood, window_start, window_end, fitted_at FROM model_fits";
+
+impl PostgresStore {
+    pub(crate) fn purchase_days(
+        &self,
+        until: Millis,
+        sink: &mut dyn FnMut(CustomerDays) -> StoreResult<()>,
+    ) -> StoreResult<u64> {
+        self.with_connection(|conn| {
+            let params: [&(dyn ToSql + Sync); 1] = [&until];
+            let mut rows = conn.client.query_raw(PURCHASE_DAYS, params)?;
+            let mut current: Option<CustomerDays> = None;
+            let mut customers = 0u64;
+            while let Some(row) = rows.next()? {
+                let customer_id: String = row.try_get(0)?;
+                let orders: i64 = row.try_get(2)?;
+                let day = PurchaseDay {
+                    day: row.try_get(1)?,
+                    orders: u32::try_from(orders).unwrap_or(u32::MAX),
+                    order_cents: row.try_get(3)?,
+                    refund_cents: row.try_get(4)?,
+                };
+                match current.as_mut() {
+                    Some(open) if open.customer_id == customer_id => open.days.push(day),
+                    _ => {
+                        if let Some(done) = current.take() {
+                            customers += 1;
+                            sink(done)?;
+                        }
+                        current = Some(CustomerDays {
+                            customer_id,
+                            days: vec![day],
+                        });
+                    }
+                }
+            }
+            if let Some(done) = current.take() {
+                customers += 1;
+                sink(done)?;
+            }
+            Ok(customers)
+        })
+    }
+
+    pub(crate) fn traits_write(
+        &self,
+        traits: &mut dyn Iterator<Item = TraitWrite>,
+        computed_at: Millis,
+        model_fit_id: Option<i64>,
+    ) -> StoreResult<TraitWriteCounts> {
+        self.with_connection(|conn| {
+            let mut tx = conn.client.transaction()?;
+            tx.execute(WRITE_LOCK, &[])?;
+            let statement = tx.prepare(WRITE_TRAITS)?;
+            let mut counts = TraitWriteCounts::default();
+            let (mut ids, mut names, mut values) = (Vec::new(), Vec::new(), Vec::new());
+            let mut more = true;
+            while more {
+                ids.clear();
+                names.clear();
+                values.clear();
+                for item in (&mut *traits).take(TRAIT_CHUNK) {
+                    ids.push(item.customer_id);
+                    names.push(item.name);
+                    values.push(item.value);
+                }
+                more = ids.len() == TRAIT_CHUNK;
+                if ids.is_empty() {
+                    break;
+                }
+                let row = tx.query_one(
+                    &statement,
+                    &[&ids, &names, &values, &computed_at, &model_fit_id],
+                )?;
+                let written: i64 = row.try_get(0)?;
+                let changed: i64 = row.try_get(1)?;
+                counts.written += u64::try_from(written).unwrap_or(0);
+                counts.changed += u64::try_from(changed).unwrap_or(0);
+            }
+            tx.commit()?;
+            Ok(counts)
+        })
+    }
+
+    pub(crate) fn traits_of(&self, customer_id: &str) -> StoreResult<Vec<TraitRecord>> {
+        self.read(|session| {
+            let rows = session.query(
+                "SELECT name, value, computed_at, model_fit_id FROM traits \
+                 WHERE customer_id = $1 ORDER BY name COLLATE \"C\"",
+                &[&customer_id],
+            )?;
+            rows.iter()
+                .map(|row| {
+                    Ok(TraitRecord {
+                        name: row.try_get(0)?,
+                        value: row.try_get(1)?,
+                        computed_at: row.try_get(2)?,
+                        model_fit_id: row.try_get(3)?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    pub(crate) fn fit_insert(&self, fit: &ModelFitInput) -> StoreResult<i64> {
+        self.with_connection(|conn| {
+            let row = conn.client.query_one(
+                "INSERT INTO model_fits (model, parameters, log_likelihood, window_start, \
+                 window_end, fitted_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                &[
+                    &fit.model,
+                    &fit.parameters,
+                    &fit.log_likelihood,
+                    &fit.window_start,
+                    &fit.window_end,
+                    &fit.fitted_at,
+                ],
+            )?;
+            Ok(row.try_get(0)?)
+        })
+    }
+
+    pub(crate) fn fit_by_id(&self, id: i64) -> StoreResult<Option<ModelFitRecord>> {
+        self.with_connection(|conn| {
+            let sql = format!("{FIT_COLUMNS} WHERE id = $1");
+            let row = conn.client.query_opt(sql.as_str(), &[&id])?;
+            row.as_ref().map(fit_from_row).transpose()
+        })
+    }
+
+    pub(crate) fn fit_latest(&self, model: &str) -> StoreResult<Option<ModelFitRecord>> {
+        self.with_connection(|conn| {
+            let sql = format!("{FIT_COLUMNS} WHERE model = $1 ORDER BY id DESC LIMIT 1");
+            let row = conn.client.query_opt(sql.as_str(), &[&model])?;
+            row.as_ref().map(fit_from_row).transpose()
+        })
+    }
+}
+
+fn fit_from_row(row: &Row) -> StoreResult<ModelFitRecord> {
+    Ok(ModelFitRecord {
+        id: row.try_get(0)?,
+        model: row.try_get(1)?,
+        parameters: row.try_get(2)?,
+        log_likelihood: row.try_get(3)?,
+        window_start: row.try_get(4)?,
+        window_end: row.try_get(5)?,
+        fitted_at: row.try_get(6)?,
+    })
+}
