@@ -7,6 +7,7 @@
 #[cfg(feature = "analytics")]
 pub mod analytics;
 pub mod error;
+pub mod ecommerce;
 pub mod event;
 #[cfg(feature = "generate")]
 pub mod generate;

@@ -12,6 +12,7 @@ use crate::model::{
     EventInput, MergeRecord, ProductInput, Resolution, StoreStats, TimelineCursor, TimelineEntry,
     WriteContext, WriteCounts,
 };
+use crate::tracked::{EventQuery, StoredEvent, TrackedBatch};
 
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,4 +92,18 @@ pub trait Store: Send + Sync {
     fn list_api_keys(&self) -> StoreResult<Vec<ApiKeyRecord>>;
     fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
     fn stats(&self) -> StoreResult<StoreStats>;
+
+    /// Writes the tracked messages of many requests in one transaction (group commit) and returns
+    /// each batch's counts; a message id already stored is skipped with everything it carries.
+    fn write_tracked(
+        &self,
+        batches: &[TrackedBatch],
+        ctx: &WriteContext,
+    ) -> StoreResult<Vec<WriteCounts>>;
+    /// A customer's events, newest first, filtered by type, name, time range and cursor.
+    fn customer_events(
+        &self,
+        customer_id: &str,
+        query: &EventQuery,
+    ) -> StoreResult<Vec<StoredEvent>>;
 }

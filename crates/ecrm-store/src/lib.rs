@@ -12,6 +12,7 @@ mod model;
 mod postgres;
 mod sql_common;
 mod sqlite;
+mod tracked;
 mod write;
 
 use std::path::Path;
@@ -23,6 +24,7 @@ pub use error::{StoreError, StoreResult};
 pub use model::*;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+pub use tracked::{EventCursor, EventQuery, StoredEvent, TrackedBatch, TrackedItem};
 
 /// Opens a store from a URL: `sqlite://PATH` (or a bare path) or `postgres://...`.
 pub fn open(url: &str) -> StoreResult<Arc<dyn Store>> {

@@ -6,6 +6,7 @@
 
 mod analytics;
 mod pending;
+mod events;
 mod read;
 mod tx;
 
@@ -27,6 +28,7 @@ use crate::model::{
     EventInput, MergeRecord, ProductInput, Resolution, StoreStats, TimelineCursor, TimelineEntry,
     WriteContext, WriteCounts,
 };
+use crate::tracked::{EventQuery, StoredEvent, TrackedBatch};
 use crate::write;
 use tx::PgTx;
 
@@ -394,6 +396,22 @@ impl Store for PostgresStore {
 
     fn stats(&self) -> StoreResult<StoreStats> {
         self.read(read::stats)
+    }
+
+    fn write_tracked(
+        &self,
+        batches: &[TrackedBatch],
+        ctx: &WriteContext,
+    ) -> StoreResult<Vec<WriteCounts>> {
+        self.write(|tx| write::write_tracked(tx, batches, ctx))
+    }
+
+    fn customer_events(
+        &self,
+        customer_id: &str,
+        query: &EventQuery,
+    ) -> StoreResult<Vec<StoredEvent>> {
+        self.read(|session| events::customer_events(session, customer_id, query))
     }
 }
 

@@ -1,6 +1,7 @@
 //! The embedded SQLite store: one file in WAL mode, one writer connection, a pool of readers.
 
 mod analytics;
+mod events;
 mod read;
 mod tx;
 
@@ -19,6 +20,7 @@ use crate::model::{
     EventInput, MergeRecord, ProductInput, Resolution, StoreStats, TimelineCursor, TimelineEntry,
     WriteContext, WriteCounts,
 };
+use crate::tracked::{EventQuery, StoredEvent, TrackedBatch};
 use crate::write;
 use tx::SqliteTx;
 
@@ -234,5 +236,21 @@ impl Store for SqliteStore {
 
     fn stats(&self) -> StoreResult<StoreStats> {
         self.read(read::stats)
+    }
+
+    fn write_tracked(
+        &self,
+        batches: &[TrackedBatch],
+        ctx: &WriteContext,
+    ) -> StoreResult<Vec<WriteCounts>> {
+        self.write(|tx| write::write_tracked(tx, batches, ctx))
+    }
+
+    fn customer_events(
+        &self,
+        customer_id: &str,
+        query: &EventQuery,
+    ) -> StoreResult<Vec<StoredEvent>> {
+        self.read(|conn| events::customer_events(conn, customer_id, query))
     }
 }

@@ -13,13 +13,13 @@ use crate::model::{
 };
 
 /// Resolved customers of one batch, so repeated identifiers cost one lookup per batch.
-struct ResolvedCache {
+pub(super) struct ResolvedCache {
     anchors: HashMap<Vec<Identifier>, Option<(i64, String)>>,
     seen: HashMap<i64, (Millis, Millis)>,
 }
 
 impl ResolvedCache {
-    fn new() -> ResolvedCache {
+    pub(super) fn new() -> ResolvedCache {
         ResolvedCache {
             anchors: HashMap::new(),
             seen: HashMap::new(),
@@ -27,7 +27,7 @@ impl ResolvedCache {
     }
 
     /// The anchor row and customer of `customer`, resolving it on first sight in this batch.
-    fn anchor<T: WriteTx>(
+    pub(super) fn anchor<T: WriteTx>(
         &mut self,
         tx: &mut T,
         customer: &CustomerRef,
@@ -67,7 +67,7 @@ impl ResolvedCache {
         Ok(anchor)
     }
 
-    fn flush_touches<T: WriteTx>(&self, tx: &mut T) -> StoreResult<()> {
+    pub(super) fn flush_touches<T: WriteTx>(&self, tx: &mut T) -> StoreResult<()> {
         for (row, (first, last)) in &self.seen {
             tx.identifier_touch(*row, *first)?;
             tx.identifier_touch(*row, *last)?;

@@ -4,9 +4,11 @@
 
 mod identity;
 mod import;
+mod tracked;
 
 pub(crate) use identity::{resolve, unmerge};
 pub(crate) use import::{write_customers, write_events, write_orders, write_products};
+pub(crate) use tracked::write_tracked;
 
 use ecrm_core::Identifier;
 use ecrm_core::time::Millis;

@@ -10,6 +10,7 @@ mod identity;
 mod keys;
 mod orders;
 mod reads;
+mod tracking;
 
 macro_rules! conformance_suite {
     ($($module:ident :: $name:ident),* $(,)?) => {
@@ -49,6 +50,8 @@ conformance_suite!(
     reads::timeline_is_newest_first_with_cursor,
     reads::unknown_customer_is_not_found,
     keys::api_keys_are_found_by_hash,
+    tracking::tracked_batches_commit_together_and_retries_change_nothing,
+    tracking::customer_events_filter_and_page,
     analytics::purchase_days_merge_same_day_and_skip_guests,
     analytics::traits_upsert_and_record_changes,
     analytics::model_fits_are_versioned,

@@ -1,0 +1,75 @@
+//! The values of the tracking API's writes and reads: messages of one request grouped with the
+//! profile and order writes they imply, and filtered reads of a customer's stored events.
+
+use ecrm_core::order::OrderLine;
+use ecrm_core::time::Millis;
+use serde::Serialize;
+
+use crate::model::{CustomerAttributes, EventInput};
+
+/// One tracked message: the event, and what it writes besides when it is new (not a duplicate).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrackedItem {
+    pub event: EventInput,
+    /// Profile attributes an `identify` carries.
+    pub profile: Option<CustomerAttributes>,
+    /// Order or refund lines an `Order Completed`, `Order Refunded` or `Order Cancelled` carries.
+    pub order_lines: Vec<OrderLine>,
+}
+
+/// The messages of one request, all from one source (the write key's).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrackedBatch {
+    /// Recorded as the source of the events and of what they create (`api:web-shop`).
+    pub source: String,
+    pub items: Vec<TrackedItem>,
+}
+
+/// A filter over one customer's events; results come newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventQuery {
+    /// The message type (`track`, `page`, ...).
+    pub kind: Option<String>,
+    /// The event name (`Order Completed`) or page name.
+    pub name: Option<String>,
+    /// Only events that occurred at or after this time.
+    pub from: Option<Millis>,
+    /// Only events that occurred strictly before this time.
+    pub to: Option<Millis>,
+    /// Only events strictly older than this position (the `cursor` of the previous page's last event).
+    pub before: Option<EventCursor>,
+    pub limit: usize,
+}
+
+/// A position in a customer's event list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct EventCursor {
+    pub occurred_at: Millis,
+    pub id: i64,
+}
+
+/// One stored event as read back.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredEvent {
+    pub id: i64,
+    pub message_id: String,
+    pub kind: String,
+    pub name: Option<String>,
+    pub channel: Option<String>,
+    pub source: String,
+    pub occurred_at: Millis,
+    pub sent_at: Option<Millis>,
+    pub received_at: Millis,
+    pub properties: serde_json::Value,
+    pub context: serde_json::Value,
+}
+
+impl StoredEvent {
+    /// The cursor that asks for the events after this one.
+    pub fn cursor(&self) -> EventCursor {
+        EventCursor {
+            occurred_at: self.occurred_at,
+            id: self.id,
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! Group-committed tracking writes and filtered event reads.
+
+use ecrm_core::Identifier;
+use ecrm_store::{
+    CustomerAttributes, EventCursor, EventInput, EventQuery, Store, TrackedBatch, TrackedItem,
+};
+
+use crate::support::{anon, ctx, line, user, who};
+
+fn event(message_id: &str, kind: &str, name: &str, customer: &[Identifier], at: i64) -> EventInput {
+    EventInput {
+        message_id: message_id.to_string(),
+        kind: kind.to_string(),
+        name: Some(name.to_string()),
+        customer: who(customer),
+        channel: Some("web".to_string()),
+        occurred_at: at,
+        sent_at: Some(at),
+        received_at: at + 10,
+        properties: serde_json::json!({"path": format!("/{name}")}),
+        context: serde_json::json!({"ip": "127.0.0.1"}),
+    }
+}
+
+fn item(event: EventInput) -> TrackedItem {
+    TrackedItem {
+        event,
+        profile: None,
+        order_lines: Vec::new(),
+    }
+}
+
+fn batch(source: &str, items: Vec<TrackedItem>) -> TrackedBatch {
+    TrackedBatch {
+        source: source.to_string(),
+        items,
+    }
+}
+
+fn query(limit: usize) -> EventQuery {
+    EventQuery {
+        limit,
+        ..EventQuery::default()
+    }
+}
+
+/// Several requests in one transaction keep their own counts and sources; a retry writes nothing,
+/// not even the profile and order writes its messages carry.
+pub fn tracked_batches_commit_together_and_retries_change_nothing(store: &dyn Store) {
+    let mut identify = item(event("m-1", "identify", "identify", &[user("u1")], 1_000));
+    identify.profile = Some(CustomerAttributes {
+        name: Some("Ann".to_string()),
+        ..CustomerAttributes::default()
+    });
+    let mut order = item(event(
+        "m-2",
+        "track",
+        "Order Completed",
+        &[user("u1")],
+        2_000,
+    ));
+    order.order_lines = vec![line("o-1", 1, &[user("u1")], 2_000, 1_500)];
+    let first = batch("api:web", vec![identify, order]);
+    let second = batch(
+        "api:app",
+        vec![item(event("m-3", "screen", "Home", &[anon("d9")], 3_000))],
+    );
+    let counts = store
+        .write_tracked(&[first.clone(), second.clone()], &ctx(10))
+        .expect("write");
+    assert_eq!(counts.len(), 2);
+    assert_eq!(counts[0].events_created, 2);
+    assert_eq!(counts[0].orders_created, 1);
+    assert_eq!(counts[0].order_lines_created, 1);
+    assert_eq!(counts[1].events_created, 1);
+
+    let mut renamed = first;
+    if let Some(profile) = renamed.items[0].profile.as_mut() {
+        profile.name = Some("Changed".to_string());
+    }
+    let retry = store
+        .write_tracked(&[renamed, second], &ctx(20))
+        .expect("retry");
+    assert_eq!(retry[0].events_created + retry[1].events_created, 0);
+    assert_eq!(retry[0].duplicates_skipped + retry[1].duplicates_skipped, 3);
+    assert_eq!(retry[0].order_lines_created, 0);
+
+    let view = store.customer_360("u1", 10).expect("360");
+    assert_eq!(view.customer.name.as_deref(), Some("Ann"));
+    assert_eq!(view.order_summary.orders, 1);
+    assert_eq!(view.order_summary.revenue_cents, 1_500);
+    let events = store.customer_events("u1", &query(10)).expect("events");
+    assert_eq!(events.len(), 2);
+    assert!(events.iter().all(|stored| stored.source == "api:web"));
+    let device_customer = store
+        .find_customer_id(&anon("d9"))
+        .expect("find")
+        .expect("device customer");
+    assert_eq!(
+        store
+            .customer_events(&device_customer, &query(10))
+            .expect("device events")[0]
+            .source,
+        "api:app"
+    );
+}
+
+/// Events come newest first, filtered by type, name and a half-open time range, paged by cursor,
+/// across every identifier of a merged customer.
+pub fn customer_events_filter_and_page(store: &dyn Store) {
+    let items = vec![
+        item(event("e-1", "page", "Home", &[anon("d1")], 1_000)),
+        item(event(
+            "e-2",
+            "track",
+            "Product Viewed",
+            &[anon("d1")],
+            2_000,
+        )),
+        item(event("e-3", "track", "Product Added", &[anon("d1")], 3_000)),
+        item(event(
+            "e-4",
+            "track",
+            "Product Viewed",
+            &[user("u1")],
+            4_000,
+        )),
+        item(event(
+            "e-5",
+            "alias",
+            "alias",
+            &[user("u1"), anon("d1")],
+            5_000,
+        )),
+    ];
+    store
+        .write_tracked(&[batch("api:web", items)], &ctx(10))
+        .expect("write");
+    let all = store.customer_events("u1", &query(50)).expect("all");
+    let ids: Vec<&str> = all.iter().map(|e| e.message_id.as_str()).collect();
+    assert_eq!(ids, ["e-5", "e-4", "e-3", "e-2", "e-1"]);
+    assert_eq!(all[4].properties["path"], "/Home");
+
+    let viewed = EventQuery {
+        kind: Some("track".to_string()),
+        name: Some("Product Viewed".to_string()),
+        ..query(50)
+    };
+    let found = store.customer_events("u1", &viewed).expect("viewed");
+    let ids: Vec<&str> = found.iter().map(|e| e.message_id.as_str()).collect();
+    assert_eq!(ids, ["e-4", "e-2"]);
+
+    let window = EventQuery {
+        from: Some(2_000),
+        to: Some(4_000),
+        ..query(50)
+    };
+    let found = store.customer_events("u1", &window).expect("window");
+    let ids: Vec<&str> = found.iter().map(|e| e.message_id.as_str()).collect();
+    assert_eq!(ids, ["e-3", "e-2"]);
+
+    let first_page = store.customer_events("u1", &query(2)).expect("page 1");
+    let cursor: EventCursor = first_page[1].cursor();
+    let next = EventQuery {
+        before: Some(cursor),
+        ..query(2)
+    };
+    let second_page = store.customer_events("u1", &next).expect("page 2");
+    let ids: Vec<&str> = second_page.iter().map(|e| e.message_id.as_str()).collect();
+    assert_eq!(ids, ["e-3", "e-2"]);
+    assert!(
+        store
+            .customer_events("nobody", &query(5))
+            .expect("none")
+            .is_empty()
+    );
+}
