@@ -267,6 +267,8 @@ pub struct Resolution {
     pub customer_id: Option<String>,
     /// The stored row of the anchor identifier, which orders and events point at.
     pub anchor_row: Option<i64>,
+    /// The stored rows of all the observation's identifiers.
+    pub identifier_rows: Vec<i64>,
     pub customers_created: u64,
     pub customers_merged: u64,
 }

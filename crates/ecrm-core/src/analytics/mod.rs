@@ -16,9 +16,12 @@ pub mod bgnbd;
 mod bgnbd_likelihood;
 pub mod clv;
 pub mod error;
+pub mod explain;
 pub mod gamma_gamma;
 pub mod hyp2f1;
+pub mod lifecycle;
 mod optimize;
+pub mod purchases;
 pub mod rfm;
 mod rfm_classes;
 pub mod special;
@@ -35,6 +38,7 @@ pub use gamma_gamma::{
     GammaGammaCustomer, GammaGammaFit, GammaGammaParams, expected_order_value, fit_gamma_gamma,
     frequency_value_correlation,
 };
+pub use purchases::{PurchaseDay, PurchaseHistory, TimeUnit, purchase_history, rfm_input};
 pub use rfm::{
     CustomerRfmInput, RFM_BUCKETS, RfmRow, RfmThresholds, ScoreRange, compute_rfm, ntile,
     rfm_export_lines, rfm_thresholds,

@@ -330,7 +330,7 @@ impl Store for PostgresStore {
         customer: &CustomerRef,
         ctx: &WriteContext,
     ) -> StoreResult<Resolution> {
-        self.write(|tx| write::resolve(tx, customer, ctx.at, ctx))
+        self.write(|tx| write::resolve_and_touch(tx, customer, ctx.at, ctx))
     }
 
     fn find_customer_id(&self, identifier: &Identifier) -> StoreResult<Option<String>> {

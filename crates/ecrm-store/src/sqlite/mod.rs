@@ -1,7 +1,7 @@
 //! The embedded SQLite store: one file in WAL mode, one writer connection, a pool of readers.
 
-mod analytics;
 mod events;
+mod analytics;
 mod read;
 mod tx;
 
@@ -186,7 +186,7 @@ impl Store for SqliteStore {
         customer: &CustomerRef,
         ctx: &WriteContext,
     ) -> StoreResult<Resolution> {
-        self.write(|tx| write::resolve(tx, customer, ctx.at, ctx))
+        self.write(|tx| write::resolve_and_touch(tx, customer, ctx.at, ctx))
     }
 
     fn find_customer_id(&self, identifier: &Identifier) -> StoreResult<Option<String>> {

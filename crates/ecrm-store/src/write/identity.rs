@@ -26,17 +26,26 @@ pub(crate) fn resolve<T: WriteTx>(
         return Ok(Resolution {
             customer_id: None,
             anchor_row: None,
+            identifier_rows: Vec::new(),
             customers_created: 0,
             customers_merged: 0,
         });
     };
+    let mut found = Vec::with_capacity(identifiers.len());
+    for identifier in identifiers {
+        found.push(tx.identifier_get(identifier)?);
+    }
+    let all_new = found.iter().all(Option::is_none);
+    let own_refs: Vec<&ecrm_core::Identifier> = identifiers.iter().collect();
+    if all_new && ctx.limits.allows(&own_refs) {
+        return create_customer(tx, identifiers, seen_at, ctx);
+    }
     let mut rows = Vec::with_capacity(identifiers.len());
     let mut new_rows = Vec::new();
     let mut touched: BTreeSet<String> = BTreeSet::new();
-    for identifier in identifiers {
-        match tx.identifier_get(identifier)? {
+    for (identifier, stored) in identifiers.iter().zip(found) {
+        match stored {
             Some(row) => {
-                tx.identifier_touch(row.row, seen_at)?;
                 touched.insert(row.customer_id.clone());
                 rows.push(row);
             }
@@ -66,6 +75,7 @@ pub(crate) fn resolve<T: WriteTx>(
         return Ok(Resolution {
             customer_id,
             anchor_row: Some(anchor_row),
+            identifier_rows: rows.iter().map(|row| row.row).collect(),
             customers_created: 0,
             customers_merged: 0,
         });
@@ -82,8 +92,53 @@ pub(crate) fn resolve<T: WriteTx>(
     Ok(Resolution {
         customer_id,
         anchor_row: Some(anchor_row),
+        identifier_rows: rows.iter().map(|row| row.row).collect(),
         customers_created: created,
         customers_merged: merged,
+    })
+}
+
+/// Resolves one observation and widens the seen range of all its identifiers.
+pub(crate) fn resolve_and_touch<T: WriteTx>(
+    tx: &mut T,
+    customer: &CustomerRef,
+    seen_at: Millis,
+    ctx: &WriteContext,
+) -> StoreResult<Resolution> {
+    let resolution = resolve(tx, customer, seen_at, ctx)?;
+    for row in &resolution.identifier_rows {
+        tx.identifier_touch(*row, seen_at)?;
+    }
+    Ok(resolution)
+}
+
+/// All identifiers are new and may share a customer: one new customer named by the smallest.
+fn create_customer<T: WriteTx>(
+    tx: &mut T,
+    identifiers: &[Identifier],
+    seen_at: Millis,
+    ctx: &WriteContext,
+) -> StoreResult<Resolution> {
+    let customer_id = identifiers[0].customer_id();
+    let created = tx.customer_insert(&customer_id, ctx.at)?;
+    let mut rows = Vec::with_capacity(identifiers.len());
+    for identifier in identifiers {
+        rows.push(tx.identifier_insert(identifier, &customer_id, &ctx.source, seen_at)?);
+    }
+    for other in &rows[1..] {
+        tx.link_insert(
+            rows[0].min(*other),
+            rows[0].max(*other),
+            &ctx.source,
+            seen_at,
+        )?;
+    }
+    Ok(Resolution {
+        customer_id: Some(customer_id),
+        anchor_row: rows.first().copied(),
+        identifier_rows: rows,
+        customers_created: u64::from(created),
+        customers_merged: 0,
     })
 }
 

@@ -14,9 +14,12 @@ use crate::model::{
 
 /// Resolved customers of one batch, so repeated identifiers cost one lookup per batch.
 pub(super) struct ResolvedCache {
-    anchors: HashMap<Vec<Identifier>, Option<(i64, String)>>,
+    anchors: HashMap<Vec<Identifier>, CachedResolution>,
     seen: HashMap<i64, (Millis, Millis)>,
 }
+
+/// The anchor row and customer of a resolved observation, and all its identifier rows.
+type CachedResolution = (Option<(i64, String)>, Vec<i64>);
 
 impl ResolvedCache {
     pub(super) fn new() -> ResolvedCache {
@@ -38,23 +41,28 @@ impl ResolvedCache {
         if customer.is_guest() {
             return Ok(None);
         }
-        if let Some(cached) = self.anchors.get(&customer.identifiers) {
-            if let Some((row, _)) = cached {
+        if let Some((anchor, rows)) = self.anchors.get(&customer.identifiers) {
+            for row in rows {
                 let range = self.seen.entry(*row).or_insert((seen_at, seen_at));
                 range.0 = range.0.min(seen_at);
                 range.1 = range.1.max(seen_at);
             }
-            return Ok(cached.clone());
+            return Ok(anchor.clone());
         }
         let resolution = resolve(tx, customer, seen_at, ctx)?;
         counts.customers_created += resolution.customers_created;
         counts.customers_merged += resolution.customers_merged;
+        for row in &resolution.identifier_rows {
+            self.seen.entry(*row).or_insert((seen_at, seen_at));
+        }
         let anchor = resolution.anchor_row.zip(resolution.customer_id);
         if resolution.customers_merged > 0 {
             self.anchors.clear();
         }
-        self.anchors
-            .insert(customer.identifiers.clone(), anchor.clone());
+        self.anchors.insert(
+            customer.identifiers.clone(),
+            (anchor.clone(), resolution.identifier_rows),
+        );
         let has_attributes = customer.name.is_some() || customer.country.is_some();
         if has_attributes && let Some((_, customer_id)) = &anchor {
             let attributes = CustomerAttributes {
@@ -70,7 +78,9 @@ impl ResolvedCache {
     pub(super) fn flush_touches<T: WriteTx>(&self, tx: &mut T) -> StoreResult<()> {
         for (row, (first, last)) in &self.seen {
             tx.identifier_touch(*row, *first)?;
-            tx.identifier_touch(*row, *last)?;
+            if last != first {
+                tx.identifier_touch(*row, *last)?;
+            }
         }
         Ok(())
     }

@@ -6,7 +6,7 @@ mod identity;
 mod import;
 mod tracked;
 
-pub(crate) use identity::{resolve, unmerge};
+pub(crate) use identity::{resolve, resolve_and_touch, unmerge};
 pub(crate) use import::{write_customers, write_events, write_orders, write_products};
 pub(crate) use tracked::write_tracked;
 

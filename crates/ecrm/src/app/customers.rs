@@ -56,13 +56,14 @@ pub fn timeline_page(
 }
 
 /// Searches customers: the text is tried as every identifier kind it could be, and as a name prefix.
+/// Returns one page and whether more customers follow it.
 pub fn search_customers(
     store: &dyn Store,
     text: Option<&str>,
     after: Option<String>,
     limit: usize,
     region: PhoneRegion,
-) -> Result<Vec<CustomerListItem>, AppError> {
+) -> Result<(Vec<CustomerListItem>, bool), AppError> {
     let limit = check_limit(limit)?;
     let mut identifiers = Vec::new();
     if let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) {
@@ -81,13 +82,11 @@ pub fn search_customers(
             }
         }
     }
-    let query = CustomerQuery {
-        identifiers,
-        search: text.map(str::to_string),
-        after,
-        limit,
-    };
-    Ok(store.list_customers(&query)?)
+    let query = CustomerQuery { identifiers, search: text.map(str::to_string), after, limit: limit + 1 };
+    let mut items = store.list_customers(&query)?;
+    let more = items.len() > limit;
+    items.truncate(limit);
+    Ok((items, more))
 }
 
 fn check_limit(limit: usize) -> Result<usize, AppError> {

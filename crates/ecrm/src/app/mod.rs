@@ -4,8 +4,11 @@ pub mod customers;
 pub mod error;
 pub mod generate_files;
 pub mod import;
+pub mod intelligence;
 pub mod ingest;
+pub mod ingest_queue;
 pub mod keys;
+pub mod tracking;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

@@ -50,7 +50,7 @@ pub fn run(global: &GlobalOptions, command: CustomersCommand) -> anyhow::Result<
             json,
         } => {
             let (view, entries) = customer_view(&*store, &ident, region, orders, timeline)?;
-            let view = CustomerView::new(view, entries);
+            let view = CustomerView::new(view, entries, timeline);
             if json {
                 println!("{}", serde_json::to_string_pretty(&view)?);
             } else {
@@ -63,7 +63,7 @@ pub fn run(global: &GlobalOptions, command: CustomersCommand) -> anyhow::Result<
             limit,
             json,
         } => {
-            let items = search_customers(&*store, search.as_deref(), after, limit, region)?;
+            let (items, _more) = search_customers(&*store, search.as_deref(), after, limit, region)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&items)?);
             } else {

@@ -1,10 +1,13 @@
 //! The command line: one subcommand per job, each a thin layer over `app`.
 
 mod bench;
+mod clv;
+mod compute;
 mod customers;
 mod demo;
 mod import;
 mod keys;
+mod rfm;
 mod serve;
 
 use std::sync::Arc;
@@ -121,6 +124,13 @@ pub enum Command {
     /// Create and list API keys.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// RFM scores as of a day: thresholds, value classes and R×F segments; `--export` writes the lines.
+    Rfm(rfm::RfmArgs),
+    /// Lifetime-value models: fit BG/NBD + Gamma-Gamma, predict per customer.
+    #[command(subcommand)]
+    Clv(clv::ClvCommand),
+    /// Recompute RFM, the lifetime-value models and every batch trait, and store them.
+    Compute(compute::ComputeArgs),
     /// Apply database migrations (also done by every command on open).
     Migrate,
     /// Measure: 360° lookup latency (more benchmarks are added as subcommands).
@@ -138,6 +148,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(args) => import::run(&global, args),
         Command::Customers(command) => customers::run(&global, command),
         Command::Keys(command) => keys::run(&global, command),
+        Command::Rfm(args) => rfm::run(&global, args),
+        Command::Clv(command) => clv::run(&global, command),
+        Command::Compute(args) => compute::run(&global, args),
         Command::Bench(command) => bench::run(&global, command),
         Command::Migrate => {
             let store = global.open_store()?;

@@ -20,7 +20,15 @@ pub struct ListParams {
     /// Cursor: the last customer id of the previous page.
     pub after: Option<String>,
     /// Page size, 1 to 500 (default 50).
-    pub limit: Option<usize>,
+    pub limit: Option<String>,
+}
+
+/// Parses an optional whole-number query parameter, naming it when it is not one.
+fn number_param(value: Option<&str>, name: &str, default: usize) -> Result<usize, ApiError> {
+    match value {
+        None => Ok(default),
+        Some(text) => text.trim().parse().map_err(|_| ApiError::invalid(name, format!("{text:?} is not a whole number"))),
+    }
 }
 
 /// List or search customers.
@@ -32,22 +40,14 @@ pub async fn list_customers(
     params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<CustomerListView>, ApiError> {
     let Query(params) = params.map_err(|err| ApiError::invalid("query", err.body_text()))?;
-    let limit = params.limit.unwrap_or(50);
+    let limit = number_param(params.limit.as_deref(), "limit", 50)?;
     let region = state.region;
-    let items = state
+    let (items, more) = state
         .blocking(move |store| {
-            Ok(search_customers(
-                store,
-                params.search.as_deref(),
-                params.after,
-                limit,
-                region,
-            )?)
+            Ok(search_customers(store, params.search.as_deref(), params.after, limit, region)?)
         })
         .await?;
-    let next = (items.len() == limit)
-        .then(|| items.last().map(|item| item.id.clone()))
-        .flatten();
+    let next = if more { items.last().map(|item| item.id.clone()) } else { None };
     Ok(Json(CustomerListView {
         customers: items.into_iter().map(CustomerListItemView::from).collect(),
         next,
@@ -57,9 +57,9 @@ pub async fn list_customers(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ViewParams {
     /// How many latest orders to include (default 10, at most 100).
-    pub orders: Option<usize>,
+    pub orders: Option<String>,
     /// How many timeline entries to include (default 20, at most 500).
-    pub timeline: Option<usize>,
+    pub timeline: Option<String>,
 }
 
 /// The customer 360° view, by any identifier (`00004`, `email:ann@example.com`, `phone:+8613800138000`).
@@ -72,8 +72,8 @@ pub async fn get_customer(
     params: Result<Query<ViewParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<CustomerView>, ApiError> {
     let Query(params) = params.map_err(|err| ApiError::invalid("query", err.body_text()))?;
-    let orders = params.orders.unwrap_or(10);
-    let timeline = params.timeline.unwrap_or(20);
+    let orders = number_param(params.orders.as_deref(), "orders", 10)?;
+    let timeline = number_param(params.timeline.as_deref(), "timeline", 20)?;
     if orders > 100 {
         return Err(ApiError::invalid("orders", "must be at most 100"));
     }
@@ -84,7 +84,7 @@ pub async fn get_customer(
     let (view, entries) = state
         .blocking(move |store| Ok(customer_view(store, &identifier, region, orders, timeline)?))
         .await?;
-    Ok(Json(CustomerView::new(view, entries)))
+    Ok(Json(CustomerView::new(view, entries, timeline)))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -92,7 +92,7 @@ pub struct TimelineParams {
     /// Cursor from the previous page (`cursor` of its last entry).
     pub before: Option<String>,
     /// Page size, 1 to 500 (default 50).
-    pub limit: Option<usize>,
+    pub limit: Option<String>,
 }
 
 /// A page of a customer's timeline, newest first.
@@ -106,7 +106,7 @@ pub async fn get_timeline(
 ) -> Result<Json<Vec<TimelineEntryView>>, ApiError> {
     let Query(params) = params.map_err(|err| ApiError::invalid("query", err.body_text()))?;
     let before = params.before.as_deref().map(parse_cursor).transpose()?;
-    let limit = params.limit.unwrap_or(50);
+    let limit = number_param(params.limit.as_deref(), "limit", 50)?;
     let region = state.region;
     let entries = state
         .blocking(move |store| Ok(timeline_page(store, &identifier, region, before, limit)?))

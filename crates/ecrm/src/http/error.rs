@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use ecrm_store::StoreError;
 use serde::Serialize;
 
+use super::tracking_views::RejectView;
 use crate::app::AppError;
 
 /// Every error the API returns.
@@ -21,10 +22,30 @@ pub enum ApiError {
     Forbidden(String),
     #[error("{0}")]
     Conflict(String),
+    #[error("method not allowed: {0}")]
+    MethodNotAllowed(String),
     #[error("the database is unavailable")]
     Unavailable(String),
     #[error("internal error")]
     Internal(String),
+    #[error("invalid JSON: {0}")]
+    InvalidJson(String),
+    #[error("the event is over 32 KB ({0} bytes or more)")]
+    EventTooLarge(usize),
+    #[error("the batch is over 500 KB ({0} bytes or more)")]
+    BatchTooLarge(usize),
+    #[error("unsupported Content-Encoding {0:?} (send gzip or none)")]
+    UnsupportedEncoding(String),
+    #[error("{}", rejected_summary(.0))]
+    RejectedMessages(Vec<RejectView>),
+}
+
+fn rejected_summary(rejected: &[RejectView]) -> String {
+    match rejected {
+        [only] if only.field.is_empty() => only.reason.clone(),
+        [only] => format!("{} {}", only.field, only.reason),
+        _ => format!("all {} messages were refused", rejected.len()),
+    }
 }
 
 /// The body of every error response.
@@ -37,6 +58,9 @@ pub struct ErrorBody {
     pub link: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parameter: Option<String>,
+    /// Refused messages of a tracking call, by index.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rejected: Vec<RejectView>,
 }
 
 impl ApiError {
@@ -52,8 +76,34 @@ impl ApiError {
             ApiError::Unauthorized => ("unauthorized", "auth", StatusCode::UNAUTHORIZED),
             ApiError::Forbidden(_) => ("forbidden", "auth", StatusCode::FORBIDDEN),
             ApiError::Conflict(_) => ("conflict", "invalid_request", StatusCode::CONFLICT),
+            ApiError::MethodNotAllowed(_) => ("method_not_allowed", "invalid_request", StatusCode::METHOD_NOT_ALLOWED),
             ApiError::Unavailable(_) => ("unavailable", "system", StatusCode::SERVICE_UNAVAILABLE),
             ApiError::Internal(_) => ("internal", "system", StatusCode::INTERNAL_SERVER_ERROR),
+            ApiError::InvalidJson(_) => {
+                ("invalid_json", "invalid_request", StatusCode::BAD_REQUEST)
+            }
+            ApiError::EventTooLarge(_) => (
+                "event_too_large",
+                "invalid_request",
+                StatusCode::BAD_REQUEST,
+            ),
+            ApiError::BatchTooLarge(_) => (
+                "batch_too_large",
+                "invalid_request",
+                StatusCode::BAD_REQUEST,
+            ),
+            ApiError::UnsupportedEncoding(_) => (
+                "unsupported_encoding",
+                "invalid_request",
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ),
+            ApiError::RejectedMessages(rejected) => (
+                rejected
+                    .first()
+                    .map_or("invalid_message", |reject| reject.code),
+                "invalid_request",
+                StatusCode::BAD_REQUEST,
+            ),
         }
     }
 
@@ -76,7 +126,15 @@ impl IntoResponse for ApiError {
         }
         let parameter = match &self {
             ApiError::InvalidParameter { parameter, .. } => Some(parameter.clone()),
+            ApiError::RejectedMessages(rejected) => rejected
+                .first()
+                .map(|reject| reject.field.clone())
+                .filter(|field| !field.is_empty()),
             _ => None,
+        };
+        let rejected = match &self {
+            ApiError::RejectedMessages(rejected) => rejected.clone(),
+            _ => Vec::new(),
         };
         let body = ErrorBody {
             message: self.to_string(),
@@ -84,6 +142,7 @@ impl IntoResponse for ApiError {
             kind,
             link: format!("https://ecrm.dev/docs/errors#{code}"),
             parameter,
+            rejected,
         };
         (status, Json(body)).into_response()
     }

@@ -55,3 +55,8 @@ pub async fn index(State(state): State<AppState>) -> Result<Html<String>, ApiErr
 pub async fn not_found(uri: axum::http::Uri) -> ApiError {
     ApiError::NotFound(format!("route {}", uri.path()))
 }
+
+/// A known route called with the wrong method: a JSON 405 in the one error shape.
+pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::MethodNotAllowed(format!("{method} {}", uri.path()))
+}

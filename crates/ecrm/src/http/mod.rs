@@ -6,6 +6,9 @@ pub mod error;
 mod health;
 mod metrics;
 mod openapi;
+mod tracking;
+mod tracking_body;
+pub mod tracking_views;
 pub mod views;
 
 use std::sync::Arc;
@@ -15,6 +18,9 @@ use axum::routing::{get, post};
 use ecrm_core::identity::IdentityLimits;
 use ecrm_core::phone::PhoneRegion;
 use ecrm_store::Store;
+
+use crate::app::ingest_queue::{IngestQueue, QueueConfig};
+use crate::app::tracking::TrackingConfig;
 
 pub use error::ApiError;
 pub use metrics::Metrics;
@@ -26,15 +32,32 @@ pub struct AppState {
     pub region: PhoneRegion,
     pub limits: IdentityLimits,
     pub metrics: Arc<Metrics>,
+    /// How tracking messages are read.
+    pub tracking: TrackingConfig,
+    /// The group-commit queue tracking calls write through.
+    pub ingest: IngestQueue,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, region: PhoneRegion, limits: IdentityLimits) -> AppState {
+        let metrics = Arc::new(Metrics::default());
+        let queue_config = QueueConfig {
+            max_messages_per_commit: 20_000,
+            limits: limits.clone(),
+        };
+        #[allow(clippy::expect_used)]
+        let ingest = IngestQueue::start(store.clone(), queue_config, metrics.clone())
+            .expect("cannot start the ingest writer thread");
         AppState {
             store,
             region,
             limits,
-            metrics: Arc::new(Metrics::default()),
+            metrics,
+            tracking: TrackingConfig {
+                region,
+                currency: "USD".to_string(),
+            },
+            ingest,
         }
     }
 
@@ -69,7 +92,20 @@ pub fn router(state: AppState) -> Router {
             get(customers::get_merges),
         )
         .route("/v1/merges/{merge_id}/undo", post(customers::undo_merge))
+        .route(
+            "/v1/customers/{identifier}/events",
+            get(tracking::customer_events),
+        )
+        .route("/v1/identify", post(tracking::track))
+        .route("/v1/track", post(tracking::track))
+        .route("/v1/page", post(tracking::track))
+        .route("/v1/screen", post(tracking::track))
+        .route("/v1/group", post(tracking::track))
+        .route("/v1/alias", post(tracking::track))
+        .route("/v1/batch", post(tracking::track))
+        .route("/v1/import", post(tracking::track))
         .fallback(health::not_found)
+        .method_not_allowed_fallback(health::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,

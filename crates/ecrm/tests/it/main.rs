@@ -1,1 +1,11 @@
-//! placeholder
+//! Black-box tests of the `ecrm` crate: real SQLite files, the real server on port 0, the built binary.
+
+mod cli;
+mod http_basics;
+mod http_customers;
+mod http_merges;
+mod import_bad_input;
+mod import_datasets;
+mod import_events;
+mod import_formats;
+mod support;

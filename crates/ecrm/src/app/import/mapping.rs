@@ -92,6 +92,11 @@ impl ColumnMap {
             .filter(|value| !value.is_empty())
     }
 
+    /// The field mapped to a column, if any.
+    pub fn field_at(&self, column: usize) -> Option<&'static str> {
+        self.columns.iter().find(|(_, idx)| **idx == column).map(|(name, _)| *name)
+    }
+
     /// Whether the row is too short to hold a mapped field.
     pub fn missing_column(&self, fields: &[String]) -> Option<&'static str> {
         self.columns

@@ -205,8 +205,8 @@ fn read_file(
         summary.rows_read += 1;
         let (line, outcome) = match record {
             Record::Broken { line, reason } => (line, Err((String::new(), reason))),
-            Record::Fields { line, fields } => {
-                (line, accept_fields(&mut batch, map, &fields, line, options))
+            Record::Fields { line, fields, invalid } => {
+                (line, accept_fields(&mut batch, map, &fields, &invalid, line, options))
             }
             Record::Json { line, value } => (line, accept_json(&mut batch, &value, line, options)),
         };
@@ -258,12 +258,16 @@ fn accept_fields(
     batch: &mut Batch,
     map: Option<&ColumnMap>,
     fields: &[String],
+    invalid: &[usize],
     line: u64,
     options: &ImportOptions,
 ) -> RowOutcome {
     let Some(map) = map else {
         return Err((String::new(), "expected a JSON line".to_string()));
     };
+    if let Some(field) = invalid.iter().find_map(|column| map.field_at(*column)) {
+        return Err((field.to_string(), "is not valid UTF-8".to_string()));
+    }
     if let Some(field) = map.missing_column(fields) {
         let reason = format!(
             "the row has {} columns; this field's column is missing",

@@ -65,10 +65,8 @@ pub fn open_decoded(path: &Path) -> anyhow::Result<Box<dyn BufRead>> {
 
 /// One record: its line number in the file (1-based, counting the header) and its fields or JSON.
 pub enum Record {
-    Fields {
-        line: u64,
-        fields: Vec<String>,
-    },
+    /// Delimited fields; `invalid` lists the columns that were not valid UTF-8 (kept lossily).
+    Fields { line: u64, fields: Vec<String>, invalid: Vec<usize> },
     Json {
         line: u64,
         value: serde_json::Value,
@@ -130,31 +128,22 @@ impl RecordReader {
                 }
                 self.line += 1;
                 let line = self.line;
-                let text = match std::str::from_utf8(buffer) {
-                    Ok(text) => text.trim_end_matches(['\n', '\r']),
-                    Err(err) => {
-                        return Ok(Some(Record::Broken {
-                            line,
-                            reason: format!("invalid UTF-8: {err}"),
-                        }));
-                    }
-                };
-                if text.trim().is_empty() {
+                let bytes: &[u8] = buffer.strip_suffix(b"\n").unwrap_or(buffer);
+                let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+                if bytes.iter().all(u8::is_ascii_whitespace) {
                     continue;
                 }
                 if *format == Format::JsonLines {
-                    return Ok(Some(match serde_json::from_str(text) {
+                    let parsed = std::str::from_utf8(bytes)
+                        .map_err(|err| format!("invalid UTF-8: {err}"))
+                        .and_then(|text| serde_json::from_str(text).map_err(|err| format!("invalid JSON: {err}")));
+                    return Ok(Some(match parsed {
                         Ok(value) => Record::Json { line, value },
-                        Err(err) => Record::Broken {
-                            line,
-                            reason: format!("invalid JSON: {err}"),
-                        },
+                        Err(reason) => Record::Broken { line, reason },
                     }));
                 }
-                return Ok(Some(Record::Fields {
-                    line,
-                    fields: text.split_whitespace().map(str::to_string).collect(),
-                }));
+                let tokens = bytes.split(u8::is_ascii_whitespace).filter(|token| !token.is_empty());
+                return Ok(Some(fields_of(tokens, line)));
             },
         }
     }
@@ -162,16 +151,15 @@ impl RecordReader {
 
 fn fields_of<'a>(raw: impl Iterator<Item = &'a [u8]>, line: u64) -> Record {
     let mut fields = Vec::new();
+    let mut invalid = Vec::new();
     for (idx, bytes) in raw.enumerate() {
         match std::str::from_utf8(bytes) {
             Ok(text) => fields.push(text.to_string()),
-            Err(err) => {
-                return Record::Broken {
-                    line,
-                    reason: format!("column {}: invalid UTF-8: {err}", idx + 1),
-                };
+            Err(_) => {
+                invalid.push(idx);
+                fields.push(String::from_utf8_lossy(bytes).into_owned());
             }
         }
     }
-    Record::Fields { line, fields }
+    Record::Fields { line, fields, invalid }
 }

@@ -1,0 +1,361 @@
+//! `ecrm compute`: the batch that turns purchase history into stored, explained traits.
+//!
+//! Phases (each timed, with the process's peak memory after it): load the purchase days (one store
+//! query), RFM with value classes and R×F segments, the BG/NBD fit, the Gamma-Gamma fit,
+//! predictions per customer, and the write-back of traits (plus their history) in one transaction.
+//!
+//! Traits written per customer with an order: `rfm`, `lifecycle` and `risk_level`; and, only when
+//! both model fits can be trusted, `clv` and `value_tier` (never numbers from an untrusted fit).
+//! The run itself is stored as a `compute` model fit holding the shared context every explanation
+//! needs (as-of day, RFM score ranges, fitted parameters, rule settings).
+
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use ecrm_core::analytics::lifecycle::{
+    LifecycleInput, LifecycleRules, RiskRules, ValueTierCutoffs, ValueTierRules, churn_band,
+    lifecycle_stage, risk_level, value_tier, value_tier_cutoffs,
+};
+use ecrm_core::analytics::{
+    PurchaseHistory, RfmRow, RfmThresholds, ScoreRange, TimeUnit, rf_segment, rfm_thresholds,
+    value_classes,
+};
+use ecrm_core::time::{Millis, date_to_millis};
+use ecrm_store::{ModelFitInput, Store, TraitWrite};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::clv::{
+    CLV_CONFIG_MONTHS, CLV_MONTHLY_DISCOUNT, ModelFits, Prediction, fit_models, predict, store_fits,
+};
+use super::rfm::rfm_rows;
+use super::{date_of, day_of, load_purchases};
+use crate::app::AppError;
+
+/// Settings of one compute run.
+#[derive(Debug, Clone)]
+pub struct ComputeOptions {
+    /// Orders strictly before this day count (default: the day after the latest order).
+    pub as_of: Option<NaiveDate>,
+    /// Time unit of the BG/NBD summaries.
+    pub unit: TimeUnit,
+    /// Lifecycle thresholds.
+    pub lifecycle: LifecycleRules,
+    /// Value-tier shares.
+    pub tiers: ValueTierRules,
+    /// Risk bands.
+    pub risk: RiskRules,
+}
+
+/// Seconds and peak memory of one phase.
+#[derive(Debug, Clone, Serialize)]
+pub struct Phase {
+    /// The phase's name.
+    pub name: &'static str,
+    /// Wall seconds.
+    pub seconds: f64,
+    /// Peak resident memory of the process after the phase, in MiB (Linux only).
+    pub peak_rss_mib: Option<f64>,
+}
+
+/// What a compute run did.
+#[derive(Debug, Serialize)]
+pub struct ComputeReport {
+    /// The as-of day.
+    pub as_of: NaiveDate,
+    /// Customers with an order before it.
+    pub customers: u64,
+    /// Of those, with a repeat purchase day.
+    pub repeat_customers: u64,
+    /// Whether CLV traits were written.
+    pub models_trusted: bool,
+    /// Why the models were not trusted.
+    pub untrusted_reason: Option<String>,
+    /// The stored run (every trait's `model_fit_id`).
+    pub run_id: i64,
+    /// Stored BG/NBD and Gamma-Gamma fit ids.
+    pub fit_ids: (Option<i64>, Option<i64>),
+    /// Traits written.
+    pub traits_written: u64,
+    /// Of those, values that changed.
+    pub traits_changed: u64,
+    /// The phases in order.
+    pub phases: Vec<Phase>,
+    /// Wall seconds of the whole run.
+    pub seconds: f64,
+}
+
+struct Timer {
+    started: Instant,
+    phases: Vec<Phase>,
+}
+
+impl Timer {
+    fn lap(&mut self, name: &'static str) {
+        self.phases.push(Phase {
+            name,
+            seconds: self.started.elapsed().as_secs_f64(),
+            peak_rss_mib: peak_rss_mib(),
+        });
+        self.started = Instant::now();
+    }
+}
+
+/// Runs the whole batch and writes the traits.
+pub fn run_compute(
+    store: &dyn Store,
+    options: &ComputeOptions,
+    now: Millis,
+) -> Result<ComputeReport, AppError> {
+    let wall = Instant::now();
+    let mut timer = Timer {
+        started: Instant::now(),
+        phases: Vec::new(),
+    };
+    let table = load_purchases(store, options.as_of.map_or(i64::MAX, date_to_millis))?;
+    let as_of = options
+        .as_of
+        .unwrap_or_else(|| date_of(table.last_order_day().map_or(0, |day| day + 1)));
+    let as_of_day = day_of(as_of);
+    timer.lap("load");
+
+    let rows = rfm_rows(&table, as_of_day);
+    let classes = value_classes(&rows);
+    let thresholds = rfm_thresholds(&rows);
+    timer.lap("rfm");
+
+    let (fits, histories) = fit_models(&table, as_of_day - 1, options.unit);
+    timer.phases.push(Phase {
+        name: "bgnbd_fit",
+        seconds: fits.bgnbd_seconds,
+        peak_rss_mib: peak_rss_mib(),
+    });
+    timer.phases.push(Phase {
+        name: "gamma_gamma_fit",
+        seconds: fits.gamma_gamma_seconds,
+        peak_rss_mib: peak_rss_mib(),
+    });
+    let fit_ids = store_fits(store, &fits, now)?;
+    timer.started = Instant::now();
+
+    let predictions = predict_all(&fits, &histories, as_of_day - 1, options.unit);
+    let clv_values: Vec<f64> = predictions.iter().flatten().map(|p| p.clv).collect();
+    let cutoffs = value_tier_cutoffs(&clv_values, &options.tiers);
+    timer.lap("predictions");
+
+    let run = run_parameters(as_of, &rows, &thresholds, &fits, fit_ids, &cutoffs, options);
+    let run_id = store.write_model_fit(&ModelFitInput {
+        model: "compute".to_string(),
+        parameters: run.to_string(),
+        log_likelihood: None,
+        window_start: None,
+        window_end: Some(date_to_millis(as_of)),
+        fitted_at: now,
+    })?;
+    let mut traits = rows.iter().zip(&classes).flat_map(|(row, class)| {
+        let index = table.position(&row.customer_id).unwrap_or(usize::MAX);
+        let days = if index == usize::MAX {
+            &[][..]
+        } else {
+            table.days_of(index)
+        };
+        let prediction = predictions.get(index).and_then(Option::as_ref);
+        customer_traits(row, *class, days, prediction, as_of_day, &cutoffs, options)
+    });
+    let counts = store.write_traits(&mut traits, now, Some(run_id))?;
+    timer.lap("write_back");
+
+    Ok(ComputeReport {
+        as_of,
+        customers: fits.customers,
+        repeat_customers: fits.repeat_customers,
+        models_trusted: fits.trusted.is_ok(),
+        untrusted_reason: fits.trusted.as_ref().err().map(ToString::to_string),
+        run_id,
+        fit_ids,
+        traits_written: counts.written,
+        traits_changed: counts.changed,
+        phases: timer.phases,
+        seconds: wall.elapsed().as_secs_f64(),
+    })
+}
+
+/// Predictions per loaded customer (`None` without an order or without trusted models), on two
+/// threads.
+fn predict_all(
+    fits: &ModelFits,
+    histories: &[Option<PurchaseHistory>],
+    end_day: i64,
+    unit: TimeUnit,
+) -> Vec<Option<Prediction>> {
+    let Ok(model) = &fits.trusted else {
+        return vec![None; histories.len()];
+    };
+    let horizon = 365.0 / unit.days();
+    let one = |history: &Option<PurchaseHistory>| {
+        history
+            .as_ref()
+            .and_then(|h| predict(model, h, end_day, unit, horizon, false).ok())
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let chunk = histories.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = histories
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| handle.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+/// The traits of one customer with an order.
+fn customer_traits(
+    row: &RfmRow,
+    class: ecrm_core::analytics::ValueClass,
+    days: &[ecrm_core::analytics::PurchaseDay],
+    prediction: Option<&Prediction>,
+    as_of_day: i64,
+    cutoffs: &ValueTierCutoffs,
+    options: &ComputeOptions,
+) -> Vec<TraitWrite> {
+    let trait_of = |name: &str, value: Value| TraitWrite {
+        customer_id: row.customer_id.clone(),
+        name: name.to_string(),
+        value: value.to_string(),
+    };
+    let mut out = Vec::with_capacity(5);
+    out.push(trait_of(
+        "rfm",
+        json!({
+            "recency_days": row.recency_days, "frequency": row.frequency,
+            "monetary_cents": row.monetary_cents, "r": row.r_score, "f": row.f_score,
+            "m": row.m_score, "class": class.chinese_name(), "class_en": class.english_name(),
+            "segment": rf_segment(row.r_score, row.f_score).name(),
+        }),
+    ));
+    let order_days: Vec<i64> = days
+        .iter()
+        .filter(|d| d.orders > 0)
+        .map(|d| d.day)
+        .collect();
+    let input = LifecycleInput {
+        days_since_first: order_days.first().map(|first| as_of_day - first),
+        days_since_last: order_days.last().map(|last| as_of_day - last),
+        gap_before_last: (order_days.len() >= 2)
+            .then(|| order_days[order_days.len() - 1] - order_days[order_days.len() - 2]),
+    };
+    out.push(trait_of(
+        "lifecycle",
+        json!({
+            "stage": lifecycle_stage(&input, &options.lifecycle).name(),
+            "days_since_first": input.days_since_first, "days_since_last": input.days_since_last,
+            "gap_before_last": input.gap_before_last,
+        }),
+    ));
+    let ordered: i64 = days.iter().map(|d| d.order_cents).sum();
+    let refunded: i64 = -days.iter().map(|d| d.refund_cents).sum::<i64>();
+    let refund_rate = if ordered > 0 {
+        refunded.max(0) as f64 / ordered as f64
+    } else {
+        0.0
+    };
+    let churn_risk = prediction.map(|p| 1.0 - p.probability_alive);
+    out.push(trait_of(
+        "risk_level",
+        json!({
+            "level": risk_level(churn_risk, refund_rate, &options.risk),
+            "churn_risk": churn_risk, "refund_rate": refund_rate,
+        }),
+    ));
+    if let Some(p) = prediction {
+        let risk = 1.0 - p.probability_alive;
+        out.push(trait_of(
+            "clv",
+            json!({
+                "x": p.history.frequency, "t_x": p.history.recency, "T": p.history.age,
+                "m_x": p.history.mean_value, "expected_purchases_365d": p.expected_purchases,
+                "p_alive": p.probability_alive, "churn_risk": risk,
+                "churn_band": churn_band(risk, &options.risk),
+                "expected_order_value": p.expected_order_value, "clv_12m": p.clv,
+            }),
+        ));
+        out.push(trait_of(
+            "value_tier",
+            json!({ "tier": value_tier(p.clv, cutoffs), "clv_12m": p.clv }),
+        ));
+    }
+    out
+}
+
+/// The shared context every explanation of this run needs.
+fn run_parameters(
+    as_of: NaiveDate,
+    rows: &[RfmRow],
+    thresholds: &RfmThresholds,
+    fits: &ModelFits,
+    fit_ids: (Option<i64>, Option<i64>),
+    cutoffs: &ValueTierCutoffs,
+    options: &ComputeOptions,
+) -> Value {
+    let count = rows.len().max(1) as f64;
+    let mean =
+        |score: fn(&RfmRow) -> u8| rows.iter().map(|r| f64::from(score(r))).sum::<f64>() / count;
+    let ranges = |ranges: &[Option<ScoreRange>; 5]| -> Value {
+        ranges
+            .iter()
+            .map(|range| match range {
+                Some(r) => json!({"min": r.min, "max": r.max, "customers": r.customers}),
+                None => Value::Null,
+            })
+            .collect()
+    };
+    json!({
+        "as_of": as_of.to_string(),
+        "rfm": {
+            "customers": rows.len(),
+            "mean_scores": {"r": mean(|r| r.r_score), "f": mean(|r| r.f_score), "m": mean(|r| r.m_score)},
+            "thresholds": {
+                "r": ranges(&thresholds.recency_days),
+                "f": ranges(&thresholds.frequency),
+                "m": ranges(&thresholds.monetary_cents),
+            },
+        },
+        "models": {
+            "trusted": fits.trusted.is_ok(),
+            "untrusted_reason": fits.trusted.as_ref().err().map(ToString::to_string),
+            "time_unit": fits.unit.name(),
+            "calibration_end": fits.calibration_end.to_string(),
+            "customers": fits.customers,
+            "repeat_customers": fits.repeat_customers,
+            "bgnbd": fits.bgnbd.as_ref().ok().map(|f| json!({
+                "r": f.params.r, "alpha": f.params.alpha, "a": f.params.a, "b": f.params.b,
+                "log_likelihood": f.log_likelihood, "fit_id": fit_ids.0,
+            })),
+            "gamma_gamma": fits.gamma_gamma.as_ref().ok().map(|f| json!({
+                "p": f.params.p, "q": f.params.q, "gamma": f.params.gamma,
+                "log_likelihood": f.log_likelihood, "fit_id": fit_ids.1,
+            })),
+            "frequency_value_correlation": fits.frequency_value_correlation,
+            "horizon_days": 365,
+            "clv_months": CLV_CONFIG_MONTHS,
+            "monthly_discount": CLV_MONTHLY_DISCOUNT,
+        },
+        "lifecycle_rules": options.lifecycle,
+        "value_tier_rules": options.tiers,
+        "value_tier_cutoffs": cutoffs,
+        "risk_rules": options.risk,
+    })
+}
+
+/// Peak resident memory of this process in MiB (`VmHWM`), on Linux.
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}

@@ -1,0 +1,82 @@
+//! `ecrm compute`: recompute RFM, the lifetime-value models and every batch trait.
+
+use clap::Args;
+use ecrm_core::analytics::lifecycle::{LifecycleRules, RiskRules, ValueTierRules};
+
+use super::GlobalOptions;
+use super::clv::UnitArg;
+use crate::app::intelligence::compute::{ComputeOptions, run_compute};
+use crate::app::intelligence::parse_day;
+use crate::app::now_millis;
+
+#[derive(Debug, Args)]
+pub struct ComputeArgs {
+    /// Orders strictly before this day (YYYY-MM-DD, UTC) count; default: the day after the latest order.
+    #[arg(long)]
+    as_of: Option<String>,
+    /// Time unit of the BG/NBD summaries.
+    #[arg(long, value_enum, default_value = "day")]
+    time_unit: UnitArg,
+    /// A first order at most this many days ago makes a customer `new`.
+    #[arg(long, default_value_t = LifecycleRules::STANDARD.new_within_days)]
+    new_within_days: i64,
+    /// More days than this since the last order: `at_risk`.
+    #[arg(long, default_value_t = LifecycleRules::STANDARD.at_risk_after_days)]
+    at_risk_after_days: i64,
+    /// More days than this since the last order: `churned`.
+    #[arg(long, default_value_t = LifecycleRules::STANDARD.churned_after_days)]
+    churned_after_days: i64,
+    /// A gap longer than this before the last order: `reactivated`.
+    #[arg(long, default_value_t = LifecycleRules::STANDARD.reactivation_gap_days)]
+    reactivation_gap_days: i64,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(global: &GlobalOptions, args: ComputeArgs) -> anyhow::Result<()> {
+    let store = global.open_store()?;
+    let options = ComputeOptions {
+        as_of: args
+            .as_of
+            .as_deref()
+            .map(|text| parse_day("--as-of", text))
+            .transpose()?,
+        unit: args.time_unit.into(),
+        lifecycle: LifecycleRules {
+            new_within_days: args.new_within_days,
+            at_risk_after_days: args.at_risk_after_days,
+            churned_after_days: args.churned_after_days,
+            reactivation_gap_days: args.reactivation_gap_days,
+        },
+        tiers: ValueTierRules::STANDARD,
+        risk: RiskRules::STANDARD,
+    };
+    let report = run_compute(&*store, &options, now_millis())?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    println!(
+        "as of {}: {} customers, {} with repeat purchases",
+        report.as_of, report.customers, report.repeat_customers
+    );
+    match &report.untrusted_reason {
+        None => println!("lifetime-value models trusted: clv and value_tier traits written"),
+        Some(reason) => println!(
+            "lifetime-value models NOT trusted ({reason}): no clv or value_tier traits written"
+        ),
+    }
+    println!(
+        "{} traits written ({} changed), run {}",
+        report.traits_written, report.traits_changed, report.run_id
+    );
+    println!("{:<16} {:>9} {:>14}", "phase", "seconds", "peak RSS MiB");
+    for phase in &report.phases {
+        let rss = phase
+            .peak_rss_mib
+            .map_or("-".to_string(), |mib| format!("{mib:.0}"));
+        println!("{:<16} {:>9.3} {:>14}", phase.name, phase.seconds, rss);
+    }
+    println!("{:<16} {:>9.3}", "total", report.seconds);
+    Ok(())
+}
