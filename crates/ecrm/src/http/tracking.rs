@@ -45,7 +45,12 @@ pub async fn track(
     if items.is_empty() && !rejected.is_empty() {
         return Err(ApiError::RejectedMessages(rejected));
     }
-    tracing::debug!(key_id = request.key.key_id, messages = items.len(), rejected = rejected.len(), "tracking call");
+    tracing::debug!(
+        key_id = request.key.key_id,
+        messages = items.len(),
+        rejected = rejected.len(),
+        "tracking call"
+    );
     let batch = TrackedBatch {
         source: format!("api:{}", request.key.source),
         items,

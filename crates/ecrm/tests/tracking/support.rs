@@ -53,7 +53,7 @@ impl Drop for TempDir {
 
 /// The real server over a fresh store, with an admin key and a write key of source `web-shop`.
 pub struct TestApp {
-    pub dir: TempDir,
+    _dir: TempDir,
     pub store: Arc<dyn Store>,
     pub addr: SocketAddr,
     pub admin_key: String,
@@ -71,7 +71,9 @@ pub fn spawn_app(db: Db, test: &str) -> Option<TestApp> {
         }
         Db::Postgres => {
             let Ok(url) = std::env::var("ECRM_TEST_DATABASE_URL") else {
-                eprintln!("skipping PostgreSQL tracking test {test}: ECRM_TEST_DATABASE_URL is not set");
+                eprintln!(
+                    "skipping PostgreSQL tracking test {test}: ECRM_TEST_DATABASE_URL is not set"
+                );
                 return None;
             };
             let schema = format!("tt_{test}");
@@ -103,7 +105,7 @@ pub fn spawn_app(db: Db, test: &str) -> Option<TestApp> {
         let _ = axum::serve(listener, router(state)).await;
     });
     Some(TestApp {
-        dir,
+        _dir: dir,
         store,
         addr,
         admin_key,
@@ -125,14 +127,15 @@ pub fn basic(key: &str) -> String {
 }
 
 impl TestApp {
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
     /// POSTs JSON with the write key as Segment's SDKs send it.
     pub fn post(&self, path: &str, body: &Value) -> Reply {
         let auth = basic(&self.write_key);
-        self.send("POST", path, &[("Authorization", &auth)], body.to_string().as_bytes())
+        self.send(
+            "POST",
+            path,
+            &[("Authorization", &auth)],
+            body.to_string().as_bytes(),
+        )
     }
 
     /// GETs with the admin key.
@@ -178,8 +181,14 @@ pub fn http(
         .nth(1)
         .and_then(|code| code.parse().ok())
         .unwrap_or(0);
-    let chunked = head.to_ascii_lowercase().contains("transfer-encoding: chunked");
-    let body = if chunked { dechunk(body) } else { body.to_string() };
+    let chunked = head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
+    let body = if chunked {
+        dechunk(body)
+    } else {
+        body.to_string()
+    };
     Reply {
         status,
         body: serde_json::from_str(&body).unwrap_or(Value::Null),
@@ -206,7 +215,11 @@ fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for idx in 0..4 {
             if idx <= chunk.len() {
@@ -224,27 +237,4 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     encoder.write_all(bytes).expect("gzip");
     encoder.finish().expect("gzip")
-}
-
-/// Declares one test per backend from a body `fn(Db, &str)`.
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($module:ident :: $name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[test]
-                fn $name() {
-                    crate::$module::$name(crate::support::Db::Sqlite, concat!("s_", stringify!($name)));
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[test]
-                fn $name() {
-                    crate::$module::$name(crate::support::Db::Postgres, concat!("p_", stringify!($name)));
-                }
-            )*
-        }
-    };
 }
