@@ -19,6 +19,8 @@ use crate::http::AppState;
 pub enum BenchCommand {
     /// Latency of the customer 360° view for random customers (store call and HTTP round trip).
     Lookup(LookupArgs),
+    /// Tracking API throughput: `/v1/batch` requests from concurrent connections over loopback.
+    Ingest(super::bench_ingest::IngestArgs),
 }
 
 #[derive(Debug, Args)]
@@ -53,6 +55,7 @@ struct LookupReport {
 pub fn run(global: &GlobalOptions, command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Lookup(args) => lookup(global, args),
+        BenchCommand::Ingest(args) => super::bench_ingest::run(global, args),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The command line: one subcommand per job, each a thin layer over `app`.
 
 mod bench;
+mod bench_ingest;
 mod clv;
 mod compute;
 mod customers;
