@@ -80,3 +80,19 @@ pub fn run(global: &GlobalOptions, args: ComputeArgs) -> anyhow::Result<()> {
     println!("{:<16} {:>9.3}", "total", report.seconds);
     Ok(())
 }
+
+/// Prints a customer's stored traits with their explanations (for `ecrm customers show`).
+pub fn print_traits(store: &dyn ecrm_store::Store, customer_id: &str) -> anyhow::Result<()> {
+    let traits = crate::app::intelligence::traits::traits_of(store, customer_id)?;
+    if traits.is_empty() {
+        println!("traits: none yet (run `ecrm compute`)");
+        return Ok(());
+    }
+    println!("traits:");
+    for record in traits {
+        let explained = crate::app::intelligence::traits::explain_record(store, record)?;
+        println!("  {}: {}", explained.record.name, explained.value);
+        println!("    why: {}", explained.explanation);
+    }
+    Ok(())
+}

@@ -7,6 +7,7 @@ use ecrm_store::AuditEntry;
 
 use super::GlobalOptions;
 use crate::app::customers::{customer_view, find_customer, search_customers};
+use crate::app::intelligence::traits::traits_of;
 use crate::app::{now_millis, write_context};
 use crate::http::views::CustomerView;
 
@@ -51,10 +52,15 @@ pub fn run(global: &GlobalOptions, command: CustomersCommand) -> anyhow::Result<
         } => {
             let (view, entries) = customer_view(&*store, &ident, region, orders, timeline)?;
             let view = CustomerView::new(view, entries, timeline);
+            let view = {
+                let traits = traits_of(&*store, &view.customer.id)?;
+                view.with_traits(traits)
+            };
             if json {
                 println!("{}", serde_json::to_string_pretty(&view)?);
             } else {
                 print_view(&view);
+                super::compute::print_traits(&*store, &view.customer.id)?;
             }
         }
         CustomersCommand::List {

@@ -11,6 +11,7 @@ use super::views::{
 };
 use super::{ApiError, AppState};
 use crate::app::customers::{customer_view, find_customer, search_customers, timeline_page};
+use crate::app::intelligence::traits::traits_of;
 use crate::app::{now_millis, write_context};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -84,7 +85,11 @@ pub async fn get_customer(
     let (view, entries) = state
         .blocking(move |store| Ok(customer_view(store, &identifier, region, orders, timeline)?))
         .await?;
-    Ok(Json(CustomerView::new(view, entries, timeline)))
+    let customer_id = view.customer.id.clone();
+    let traits = state
+        .blocking(move |store| Ok(traits_of(store, &customer_id)?))
+        .await?;
+    Ok(Json(CustomerView::new(view, entries, timeline).with_traits(traits)))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

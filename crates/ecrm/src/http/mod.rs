@@ -6,6 +6,7 @@ pub mod error;
 mod health;
 mod metrics;
 mod openapi;
+mod traits;
 mod tracking;
 mod tracking_body;
 pub mod tracking_views;
@@ -90,6 +91,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/customers/{identifier}/merges",
             get(customers::get_merges),
+        )
+        .route(
+            "/v1/customers/{identifier}/traits/{name}/explain",
+            get(traits::explain),
         )
         .route("/v1/merges/{merge_id}/undo", post(customers::undo_merge))
         .route(

@@ -4,12 +4,13 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use super::traits;
 use super::{customers, error, views};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "ecrm", description = "E-commerce CRM and customer data platform API."),
-    paths(customers::list_customers, customers::get_customer, customers::get_timeline, customers::get_merges, customers::undo_merge),
+    paths(customers::list_customers, customers::get_customer, customers::get_timeline, customers::get_merges, customers::undo_merge, traits::explain),
     components(schemas(
         error::ErrorBody,
         views::CustomerView,
@@ -21,7 +22,9 @@ use super::{customers, error, views};
         views::OrderLineView,
         views::IdentifierView,
         views::OrderSummaryView,
-        views::CustomerAttributesView
+        views::CustomerAttributesView,
+        traits::TraitView,
+        traits::TraitExplanationView
     )),
     modifiers(&ApiKeyScheme)
 )]

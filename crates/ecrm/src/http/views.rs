@@ -19,6 +19,9 @@ pub struct CustomerView {
     pub timeline: Vec<TimelineEntryView>,
     /// Pass as `before` to `/timeline` for the next page; absent at the end.
     pub timeline_next: Option<String>,
+    /// Stored traits (RFM, CLV, lifecycle, value tier, risk), by name; explain one at
+    /// `/v1/customers/{identifier}/traits/{name}/explain`.
+    pub traits: Vec<super::traits::TraitView>,
     pub merges: Vec<MergeView>,
 }
 
@@ -154,6 +157,7 @@ impl CustomerView {
                 .collect(),
             timeline: timeline.into_iter().map(TimelineEntryView::from).collect(),
             timeline_next,
+            traits: Vec::new(),
             merges: view.merges.into_iter().map(MergeView::from).collect(),
         }
     }

@@ -7,6 +7,7 @@
 pub mod clv;
 pub mod compute;
 pub mod rfm;
+pub mod traits;
 
 use chrono::NaiveDate;
 use ecrm_core::analytics::PurchaseDay;
