@@ -16,6 +16,9 @@ pub mod identity;
 pub mod money;
 pub mod order;
 pub mod phone;
+pub mod segment;
+#[cfg(feature = "recommend")]
+pub mod recommend;
 pub mod time;
 
 pub use error::DomainError;
