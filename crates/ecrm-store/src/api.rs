@@ -12,6 +12,7 @@ use crate::model::{
     EventInput, MergeRecord, ProductInput, Resolution, StoreStats, TimelineCursor, TimelineEntry,
     WriteContext, WriteCounts,
 };
+use crate::recs_model::{RecsInteraction, RecsLine, RecsModelInput, RecsModelRecord, RecsProduct};
 use crate::tracked::{EventQuery, StoredEvent, TrackedBatch};
 
 /// Which database a store runs on.
@@ -106,4 +107,23 @@ pub trait Store: Send + Sync {
         customer_id: &str,
         query: &EventQuery,
     ) -> StoreResult<Vec<StoredEvent>>;
+
+    /// Streams the lines of customer orders (kind `order`, guests and refunds left out, lines
+    /// without a product skipped), of every customer or of one; returns the number of lines.
+    fn recs_order_lines(
+        &self,
+        customer_id: Option<&str>,
+        sink: &mut dyn FnMut(&RecsLine<'_>) -> StoreResult<()>,
+    ) -> StoreResult<u64>;
+    /// Streams known customers' `Product Viewed` and `Product Added` events that name a product.
+    fn recs_interactions(
+        &self,
+        sink: &mut dyn FnMut(&RecsInteraction<'_>) -> StoreResult<()>,
+    ) -> StoreResult<u64>;
+    /// Every catalogue product with its serving flags, in id order.
+    fn recs_products(&self) -> StoreResult<Vec<RecsProduct>>;
+    /// Stores a trained recommendation model and returns its version.
+    fn write_recs_model(&self, model: &RecsModelInput) -> StoreResult<i64>;
+    /// The latest stored recommendation model of `kind`.
+    fn latest_recs_model(&self, kind: &str) -> StoreResult<Option<RecsModelRecord>>;
 }

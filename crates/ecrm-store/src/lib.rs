@@ -10,6 +10,7 @@ mod error;
 mod migrations;
 mod model;
 mod postgres;
+mod recs_model;
 mod sql_common;
 mod sqlite;
 mod tracked;
@@ -23,6 +24,7 @@ pub use api::{Backend, Store};
 pub use error::{StoreError, StoreResult};
 pub use model::*;
 pub use postgres::PostgresStore;
+pub use recs_model::*;
 pub use sqlite::SqliteStore;
 pub use tracked::{EventCursor, EventQuery, StoredEvent, TrackedBatch, TrackedItem};
 

@@ -9,12 +9,20 @@ pub(crate) struct Migration {
 }
 
 /// Every migration, oldest first. Never edit a released one: add a new version.
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial",
-    sqlite: include_str!("../migrations/sqlite/0001_initial.sql"),
-    postgres: include_str!("../migrations/postgres/0001_initial.sql"),
-}];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial",
+        sqlite: include_str!("../migrations/sqlite/0001_initial.sql"),
+        postgres: include_str!("../migrations/postgres/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "recommendations",
+        sqlite: include_str!("../migrations/sqlite/0002_recommendations.sql"),
+        postgres: include_str!("../migrations/postgres/0002_recommendations.sql"),
+    },
+];
 
 /// The statement that creates the bookkeeping table (same text on both backends).
 pub(crate) const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations \

@@ -5,6 +5,7 @@
 //! like SQLite's single writer, across processes too; reads run concurrently.
 
 mod analytics;
+mod recs;
 mod pending;
 mod events;
 mod read;
@@ -266,6 +267,33 @@ fn migrate(client: &mut Client, schema: Option<&str>) -> StoreResult<()> {
 impl Store for PostgresStore {
     fn backend(&self) -> Backend {
         Backend::Postgres
+    }
+
+    fn recs_order_lines(
+        &self,
+        customer_id: Option<&str>,
+        sink: &mut dyn FnMut(&crate::RecsLine<'_>) -> StoreResult<()>,
+    ) -> StoreResult<u64> {
+        self.recs_lines(customer_id, sink)
+    }
+
+    fn recs_interactions(
+        &self,
+        sink: &mut dyn FnMut(&crate::RecsInteraction<'_>) -> StoreResult<()>,
+    ) -> StoreResult<u64> {
+        PostgresStore::recs_interactions(self, sink)
+    }
+
+    fn recs_products(&self) -> StoreResult<Vec<crate::RecsProduct>> {
+        PostgresStore::recs_products(self)
+    }
+
+    fn write_recs_model(&self, model: &crate::RecsModelInput) -> StoreResult<i64> {
+        self.recs_model_write(model)
+    }
+
+    fn latest_recs_model(&self, kind: &str) -> StoreResult<Option<crate::RecsModelRecord>> {
+        self.recs_model_latest(kind)
     }
 
     fn customer_purchase_days(

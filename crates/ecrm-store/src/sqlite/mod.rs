@@ -2,6 +2,7 @@
 
 mod events;
 mod analytics;
+mod recs;
 mod read;
 mod tx;
 
@@ -122,6 +123,33 @@ fn migrate(conn: &Connection) -> StoreResult<()> {
 impl Store for SqliteStore {
     fn backend(&self) -> Backend {
         Backend::Sqlite
+    }
+
+    fn recs_order_lines(
+        &self,
+        customer_id: Option<&str>,
+        sink: &mut dyn FnMut(&crate::RecsLine<'_>) -> StoreResult<()>,
+    ) -> StoreResult<u64> {
+        self.recs_lines(customer_id, sink)
+    }
+
+    fn recs_interactions(
+        &self,
+        sink: &mut dyn FnMut(&crate::RecsInteraction<'_>) -> StoreResult<()>,
+    ) -> StoreResult<u64> {
+        SqliteStore::recs_interactions(self, sink)
+    }
+
+    fn recs_products(&self) -> StoreResult<Vec<crate::RecsProduct>> {
+        SqliteStore::recs_products(self)
+    }
+
+    fn write_recs_model(&self, model: &crate::RecsModelInput) -> StoreResult<i64> {
+        self.recs_model_write(model)
+    }
+
+    fn latest_recs_model(&self, kind: &str) -> StoreResult<Option<crate::RecsModelRecord>> {
+        self.recs_model_latest(kind)
     }
 
     fn customer_purchase_days(

@@ -10,6 +10,7 @@ mod identity;
 mod keys;
 mod orders;
 mod reads;
+mod recs;
 mod tracking;
 
 macro_rules! conformance_suite {
@@ -55,4 +56,7 @@ conformance_suite!(
     analytics::purchase_days_merge_same_day_and_skip_guests,
     analytics::traits_upsert_and_record_changes,
     analytics::model_fits_are_versioned,
+    recs::order_lines_stream_customer_orders_only,
+    recs::interactions_come_from_product_events,
+    recs::products_and_models_for_serving,
 );

@@ -1,0 +1,120 @@
+//! Scorers over a train set: ALS, item-to-item, popularity, and the default blend.
+
+use crate::recommend::als::AlsModel;
+use crate::recommend::data::Csr;
+use crate::recommend::eval::Scorer;
+use crate::recommend::knn::Neighbours;
+use crate::time::{DAY_MILLIS, Millis};
+
+/// Items ranked by number of distinct customers (descending), ties by lower index.
+pub fn popularity(user_items: &Csr) -> Vec<f32> {
+    let mut counts = vec![0f32; user_items.cols];
+    for &i in &user_items.indices {
+        counts[i as usize] += 1.0;
+    }
+    counts
+}
+
+/// Customers per item with each purchase weighted by `0.5^(age / half_life)` at `as_of`:
+/// "trending" (filter the columns by category for trending per category).
+pub fn trending(
+    user_items: &Csr,
+    last_bought: &[Millis],
+    as_of: Millis,
+    half_life_days: f64,
+) -> Vec<f32> {
+    let mut scores = vec![0f32; user_items.cols];
+    for (&i, &at) in user_items.indices.iter().zip(last_bought) {
+        scores[i as usize] += decay(as_of - at, half_life_days) as f32;
+    }
+    scores
+}
+
+/// `0.5^(age / half_life)`, with ages in millis (1 for a non-positive half-life).
+pub fn decay(age: Millis, half_life_days: f64) -> f64 {
+    if half_life_days <= 0.0 {
+        return 1.0;
+    }
+    0.5f64.powf(age.max(0) as f64 / (half_life_days * DAY_MILLIS as f64))
+}
+
+/// The same score list for everyone.
+pub struct PopularityScorer {
+    /// Score per item.
+    pub scores: Vec<f32>,
+}
+
+impl Scorer for PopularityScorer {
+    fn score(&self, _user: usize, out: &mut Vec<f32>) {
+        out.clear();
+        out.extend_from_slice(&self.scores);
+    }
+}
+
+/// Dot products of user and item factors.
+pub struct AlsScorer<'a> {
+    /// The fitted model.
+    pub model: &'a AlsModel,
+}
+
+impl Scorer for AlsScorer<'_> {
+    fn score(&self, user: usize, out: &mut Vec<f32>) {
+        self.model.score_items(self.model.user(user), out);
+    }
+}
+
+/// Item-to-item: the sum, over the customer's items, of their neighbours' similarities, each
+/// history item weighted by `0.5^(age / half_life)` from the customer's latest purchase.
+pub struct KnnScorer<'a> {
+    /// Neighbour lists.
+    pub neighbours: &'a Neighbours,
+    /// The customer × item history.
+    pub history: &'a Csr,
+    /// When each history item was last bought (parallel to `history.values`).
+    pub last_bought: &'a [Millis],
+    /// Recency half-life in days (0 = no decay).
+    pub half_life_days: f64,
+}
+
+impl Scorer for KnnScorer<'_> {
+    fn score(&self, user: usize, out: &mut Vec<f32>) {
+        out.clear();
+        out.resize(self.history.cols, 0.0);
+        let span = self.history.indptr[user]..self.history.indptr[user + 1];
+        let times = &self.last_bought[span.clone()];
+        let latest = times.iter().copied().max().unwrap_or(0);
+        for (&i, &at) in self.history.indices[span].iter().zip(times) {
+            let weight = decay(latest - at, self.half_life_days) as f32;
+            let (items, sims) = self.neighbours.of(i as usize);
+            for (&j, &s) in items.iter().zip(sims) {
+                out[j as usize] += weight * s;
+            }
+        }
+    }
+}
+
+/// A weighted sum of scorers, each scaled per customer so its best item scores 1.
+pub struct BlendScorer<'a> {
+    /// (weight, scorer) pairs.
+    pub parts: Vec<(f32, &'a dyn Scorer)>,
+}
+
+impl Scorer for BlendScorer<'_> {
+    fn score(&self, user: usize, out: &mut Vec<f32>) {
+        out.clear();
+        let mut part = Vec::new();
+        for (weight, scorer) in &self.parts {
+            scorer.score(user, &mut part);
+            if out.is_empty() {
+                out.resize(part.len(), 0.0);
+            }
+            let max = part.iter().copied().fold(0f32, f32::max);
+            if max > 0.0 {
+                let scale = weight / max;
+                for (o, p) in out.iter_mut().zip(&part) {
+                    *o += scale * p;
+                }
+            }
+        }
+    }
+}
