@@ -5,12 +5,12 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::traits;
-use super::{customers, error, views};
+use super::{customers, error, tracking, tracking_views, views};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "ecrm", description = "E-commerce CRM and customer data platform API."),
-    paths(customers::list_customers, customers::get_customer, customers::get_timeline, customers::get_merges, customers::undo_merge, traits::explain),
+    paths(customers::list_customers, customers::get_customer, customers::get_timeline, customers::get_merges, customers::undo_merge, tracking::track, tracking::customer_events, traits::explain),
     components(schemas(
         error::ErrorBody,
         views::CustomerView,
@@ -22,6 +22,10 @@ use super::{customers, error, views};
         views::OrderLineView,
         views::IdentifierView,
         views::OrderSummaryView,
+        tracking_views::TrackResponse,
+        tracking_views::RejectView,
+        tracking_views::EventPageView,
+        tracking_views::EventView,
         views::CustomerAttributesView,
         traits::TraitView,
         traits::TraitExplanationView

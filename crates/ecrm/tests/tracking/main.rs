@@ -7,6 +7,8 @@ mod support;
 
 mod errors;
 mod ingest;
+mod kill;
+mod sdks;
 
 /// Declares one test per backend from a body `fn(Db, &str)`.
 macro_rules! on_both_backends {
@@ -36,4 +38,11 @@ on_both_backends!(
     ingest::partial_batch_stores_the_valid_messages,
     ingest::gzip_and_retries_store_once,
     ingest::identify_alias_and_orders_reach_the_360_view,
+    sdks::python_sdk,
+    sdks::node_sdk,
 );
+
+#[test]
+fn kill_9_loses_no_acknowledged_event_and_retries_do_not_duplicate() {
+    kill::run();
+}
