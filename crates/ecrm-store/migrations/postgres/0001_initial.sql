@@ -27,7 +27,7 @@ CREATE TABLE identifiers (
     last_seen BIGINT NOT NULL,
     UNIQUE (kind, value)
 );
-CREATE INDEX identifiers_customer ON identifiers (customer_id);
+CREATE INDEX identifiers_customer ON identifiers (customer_id, kind, value);
 
 CREATE TABLE identity_links (
     a BIGINT NOT NULL,
