@@ -118,3 +118,78 @@ impl Scorer for BlendScorer<'_> {
         }
     }
 }
+
+/// "Trending when the customer last bought": for item i, the customers who bought it up to the
+/// customer's latest purchase, each weighted by `0.5^(gap / half_life)` (seasonality for the next basket;
+/// with "now" as the customer's time this is plain trending).
+pub struct TrendScorer<'a> {
+    /// The customer × item history.
+    pub history: &'a Csr,
+    /// When each history item was last bought (parallel to `history.values`).
+    pub last_bought: &'a [Millis],
+    /// Per item: purchase times in half-lives (ascending) and prefix sums of `2^t`.
+    times: Vec<Vec<f64>>,
+    prefix: Vec<Vec<f64>>,
+    origin: Millis,
+    half_life_days: f64,
+}
+
+impl<'a> TrendScorer<'a> {
+    /// Indexes every (customer, item) last purchase time by item.
+    pub fn new(
+        history: &'a Csr,
+        last_bought: &'a [Millis],
+        half_life_days: f64,
+    ) -> TrendScorer<'a> {
+        let origin = last_bought.iter().copied().min().unwrap_or(0);
+        let unit = half_life_days.max(1e-9) * DAY_MILLIS as f64;
+        let mut times: Vec<Vec<f64>> = vec![Vec::new(); history.cols];
+        for (&i, &at) in history.indices.iter().zip(last_bought) {
+            times[i as usize].push((at - origin) as f64 / unit);
+        }
+        let mut prefix = Vec::with_capacity(times.len());
+        for list in &mut times {
+            list.sort_unstable_by(f64::total_cmp);
+            let mut sum = 0.0;
+            prefix.push(
+                list.iter()
+                    .map(|t| {
+                        sum += t.exp2();
+                        sum
+                    })
+                    .collect(),
+            );
+        }
+        TrendScorer {
+            history,
+            last_bought,
+            times,
+            prefix,
+            origin,
+            half_life_days,
+        }
+    }
+}
+
+impl Scorer for TrendScorer<'_> {
+    fn score(&self, user: usize, out: &mut Vec<f32>) {
+        out.clear();
+        let span = self.history.indptr[user]..self.history.indptr[user + 1];
+        let latest = self.last_bought[span]
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(self.origin);
+        let now =
+            (latest - self.origin) as f64 / (self.half_life_days.max(1e-9) * DAY_MILLIS as f64);
+        let scale = (-now).exp2();
+        for (list, prefix) in self.times.iter().zip(&self.prefix) {
+            let upto = list.partition_point(|&t| t <= now);
+            out.push(if upto == 0 {
+                0.0
+            } else {
+                (prefix[upto - 1] * scale) as f32
+            });
+        }
+    }
+}

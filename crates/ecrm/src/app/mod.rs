@@ -8,6 +8,7 @@ pub mod intelligence;
 pub mod ingest;
 pub mod ingest_queue;
 pub mod keys;
+pub mod recs;
 pub mod tracking;
 
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -8,6 +8,7 @@ mod customers;
 mod demo;
 mod import;
 mod keys;
+mod recs;
 mod rfm;
 mod serve;
 
@@ -132,6 +133,9 @@ pub enum Command {
     Clv(clv::ClvCommand),
     /// Recompute RFM, the lifetime-value models and every batch trait, and store them.
     Compute(compute::ComputeArgs),
+    /// Recommendations: offline evaluation, training, a customer's list.
+    #[command(subcommand)]
+    Recs(recs::RecsCommand),
     /// Apply database migrations (also done by every command on open).
     Migrate,
     /// Measure: 360° lookup latency (more benchmarks are added as subcommands).
@@ -153,6 +157,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Clv(command) => clv::run(&global, command),
         Command::Compute(args) => compute::run(&global, args),
         Command::Bench(command) => bench::run(&global, command),
+        Command::Recs(command) => recs::run(&global, command),
         Command::Migrate => {
             let store = global.open_store()?;
             let stats = store.stats()?;
