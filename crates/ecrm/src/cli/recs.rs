@@ -6,13 +6,44 @@ use ecrm_core::time::date_to_millis;
 
 use super::GlobalOptions;
 use crate::app::intelligence::parse_day;
-use crate::app::recs::RecsParams;
+use crate::app::now_millis;
 use crate::app::recs::eval::{EvalReport, evaluate};
+use crate::app::recs::model::train_and_store;
+use crate::app::recs::serve::{RecsCache, ServingRules};
+use crate::app::recs::{RecsParams, recommendations_for};
 
 #[derive(Debug, Subcommand)]
 pub enum RecsCommand {
     /// Train on a split, print Recall@K, NDCG@K, MAP@K, hit rate, coverage and training seconds.
     Eval(EvalArgs),
+    /// Train the default recommender on all customer orders and store it as a new version.
+    Train(TrainArgs),
+    /// A customer's recommendations from the latest stored model, with reasons.
+    Show(ShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    params: ParamArgs,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Customer id or identifier (`email:ann@example.com`).
+    identifier: String,
+    /// How many items.
+    #[arg(long, default_value_t = 10)]
+    n: usize,
+    /// Only this category.
+    #[arg(long)]
+    category: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Hyper-parameters shared by `eval` and `train`.
@@ -102,6 +133,56 @@ pub struct EvalArgs {
 
 pub fn run(global: &GlobalOptions, command: RecsCommand) -> anyhow::Result<()> {
     match command {
+        RecsCommand::Train(args) => {
+            let store = global.open_store()?;
+            let summary = train_and_store(&*store, &args.params.params(), now_millis())?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&summary)?);
+            } else {
+                println!(
+                    "stored recommendation model version {}: {} customers x {} products from {} lines ({} bytes); load {:.2} s, train {:.2} s",
+                    summary.version,
+                    summary.users,
+                    summary.items,
+                    summary.lines,
+                    summary.bytes,
+                    summary.load_seconds,
+                    summary.train_seconds
+                );
+            }
+            Ok(())
+        }
+        RecsCommand::Show(args) => {
+            let store = global.open_store()?;
+            let list = recommendations_for(
+                &*store,
+                &RecsCache::default(),
+                &rules(),
+                &args.identifier,
+                global.region()?,
+                args.n,
+                args.category.as_deref(),
+                now_millis(),
+            )?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                println!(
+                    "{} recommendations (model version {})",
+                    list.strategy, list.model_version
+                );
+                for (rank, item) in list.items.iter().enumerate() {
+                    println!(
+                        "{:>3}. {:<14} {:<40} {}",
+                        rank + 1,
+                        item.product_id,
+                        item.name.as_deref().unwrap_or(""),
+                        item.reason
+                    );
+                }
+            }
+            Ok(())
+        }
         RecsCommand::Eval(args) => {
             let store = global.open_store()?;
             let rule = parse_split(&args.split)?;
@@ -168,4 +249,9 @@ fn print_eval(report: &EvalReport) {
             m.recommend_seconds
         );
     }
+}
+
+/// The serving rules, with the lists from the environment.
+fn rules() -> ServingRules {
+    ServingRules::from_env(|name| std::env::var(name).ok())
 }

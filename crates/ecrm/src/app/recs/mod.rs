@@ -1,13 +1,18 @@
 //! Recommendations: offline evaluation, training a versioned model, and serving with business rules.
 
 pub mod eval;
+pub mod model;
+pub mod serve;
 
+use ecrm_core::phone::PhoneRegion;
 use ecrm_core::recommend::als::AlsConfig;
 use ecrm_core::recommend::{PurchaseLine, PurchaseLog};
+use ecrm_core::time::Millis;
 use ecrm_store::Store;
 use serde::Serialize;
 
 use crate::app::AppError;
+use crate::app::customers::find_customer;
 
 /// The recommenders' hyper-parameters (the CLI's flags and the stored model's parameters).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -91,4 +96,49 @@ pub fn load_log(store: &dyn Store) -> Result<PurchaseLog, AppError> {
         Ok(())
     })?;
     Ok(log)
+}
+
+/// A customer's recommendations: unknown identifiers get popularity (marked so), `n` over the
+/// cap is an error naming `n`.
+#[allow(clippy::too_many_arguments)]
+pub fn recommendations_for(
+    store: &dyn Store,
+    cache: &serve::RecsCache,
+    rules: &serve::ServingRules,
+    reference: &str,
+    region: PhoneRegion,
+    n: usize,
+    category: Option<&str>,
+    now: Millis,
+) -> Result<serve::RecList, AppError> {
+    if n == 0 || n > rules.max_n {
+        return Err(AppError::invalid(
+            "n",
+            format!("must be between 1 and {}", rules.max_n),
+        ));
+    }
+    let serving = cache.get(store, rules)?;
+    let customer = match find_customer(store, reference, region) {
+        Ok(id) => Some(id),
+        Err(AppError::NotFound(_)) => None,
+        Err(other) => return Err(other),
+    };
+    serving.for_customer(store, customer.as_deref(), n, category, now)
+}
+
+/// Products similar to `product_id`; `n` over the cap is an error naming `n`.
+pub fn similar_products(
+    store: &dyn Store,
+    cache: &serve::RecsCache,
+    rules: &serve::ServingRules,
+    product_id: &str,
+    n: usize,
+) -> Result<serve::RecList, AppError> {
+    if n == 0 || n > rules.max_n {
+        return Err(AppError::invalid(
+            "n",
+            format!("must be between 1 and {}", rules.max_n),
+        ));
+    }
+    cache.get(store, rules)?.similar(product_id, n)
 }
