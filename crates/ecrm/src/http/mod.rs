@@ -6,6 +6,7 @@ pub mod error;
 mod health;
 mod metrics;
 mod openapi;
+mod recs;
 mod traits;
 mod tracking;
 mod tracking_body;
@@ -37,6 +38,8 @@ pub struct AppState {
     pub tracking: TrackingConfig,
     /// The group-commit queue tracking calls write through.
     pub ingest: IngestQueue,
+    pub recs: crate::app::recs::serve::RecsCache,
+    pub recs_rules: Arc<crate::app::recs::serve::ServingRules>,
 }
 
 impl AppState {
@@ -59,6 +62,10 @@ impl AppState {
                 currency: "USD".to_string(),
             },
             ingest,
+            recs: Default::default(),
+            recs_rules: Arc::new(crate::app::recs::serve::ServingRules::from_env(|name| {
+                std::env::var(name).ok()
+            })),
         }
     }
 
@@ -97,6 +104,11 @@ pub fn router(state: AppState) -> Router {
             get(traits::explain),
         )
         .route("/v1/merges/{merge_id}/undo", post(customers::undo_merge))
+        .route(
+            "/v1/customers/{identifier}/recommendations",
+            get(recs::customer_recommendations),
+        )
+        .route("/v1/products/{id}/similar", get(recs::similar))
         .route(
             "/v1/customers/{identifier}/events",
             get(tracking::customer_events),

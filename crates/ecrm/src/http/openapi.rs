@@ -4,13 +4,14 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use super::recs;
 use super::traits;
 use super::{customers, error, tracking, tracking_views, views};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "ecrm", description = "E-commerce CRM and customer data platform API."),
-    paths(customers::list_customers, customers::get_customer, customers::get_timeline, customers::get_merges, customers::undo_merge, tracking::track, tracking::customer_events, traits::explain),
+    paths(customers::list_customers, customers::get_customer, customers::get_timeline, customers::get_merges, customers::undo_merge, tracking::track, tracking::customer_events, traits::explain, recs::customer_recommendations, recs::similar),
     components(schemas(
         error::ErrorBody,
         views::CustomerView,
@@ -28,7 +29,9 @@ use super::{customers, error, tracking, tracking_views, views};
         tracking_views::EventView,
         views::CustomerAttributesView,
         traits::TraitView,
-        traits::TraitExplanationView
+        traits::TraitExplanationView,
+        recs::RecListView,
+        recs::RecItemView
     )),
     modifiers(&ApiKeyScheme)
 )]
