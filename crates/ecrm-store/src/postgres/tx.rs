@@ -348,8 +348,9 @@ impl WriteTx for PgTx<'_> {
     fn order_insert(&mut self, order: &NewOrder<'_>) -> StoreResult<Option<i64>> {
         let found = self.session().query_opt(
             "WITH inserted AS (INSERT INTO orders \
-             (order_key, kind, identifier_id, ordered_at, currency, status, source, derived_key, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (order_key) DO NOTHING RETURNING id) \
+             (order_key, kind, identifier_id, ordered_at, currency, status, source, derived_key, created_at, \
+             total_cents, line_count) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (order_key) DO NOTHING RETURNING id) \
              SELECT id, true FROM inserted \
              UNION ALL SELECT id, false FROM orders WHERE order_key = $1 AND NOT EXISTS (SELECT 1 FROM inserted)",
             &[
@@ -362,6 +363,8 @@ impl WriteTx for PgTx<'_> {
                 &order.source,
                 &i64::from(order.derived_key),
                 &order.created_at,
+                &order.total_cents,
+                &order.line_count,
             ],
         )?;
         let Some(row) = found else {
@@ -390,6 +393,13 @@ impl WriteTx for PgTx<'_> {
             Some(row) => Ok(Some(row.try_get(0)?)),
             None => Ok(None),
         }
+    }
+
+    fn order_lines_insert_new(&mut self, lines: &[(i64, &OrderLine)]) -> StoreResult<()> {
+        for (order_row, line) in lines {
+            self.order_line_insert(*order_row, line)?;
+        }
+        Ok(())
     }
 
     fn order_line_insert(&mut self, order_row: i64, line: &OrderLine) -> StoreResult<bool> {

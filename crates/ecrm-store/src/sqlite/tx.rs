@@ -12,6 +12,29 @@ use crate::model::{
 use crate::sql_common::{identifier_from_parts, in_list, merge_extra};
 use crate::write::{IdentifierRow, NewOrder, WriteTx};
 
+/// Order lines per multi-row INSERT (8 parameters each).
+const LINES_PER_STATEMENT: usize = 64;
+
+/// `INSERT INTO order_lines ... VALUES (...), (...)` for `rows` rows.
+fn lines_insert_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO order_lines (order_id, line_key, product_id, product_name, category, quantity, \
+         unit_price_cents, amount_cents) VALUES ",
+    );
+    for row in 0..rows {
+        let base = row * 8;
+        if row > 0 {
+            sql.push(',');
+        }
+        let params: Vec<String> = (1..=8).map(|n| format!("?{}", base + n)).collect();
+        sql.push('(');
+        sql.push_str(&params.join(","));
+        sql.push(')');
+    }
+    sql.push_str(" ON CONFLICT (order_id, line_key) DO NOTHING");
+    sql
+}
+
 pub(crate) struct SqliteTx<'a> {
     tx: &'a Transaction<'a>,
 }
@@ -298,8 +321,8 @@ impl WriteTx for SqliteTx<'_> {
 
     fn order_insert(&mut self, order: &NewOrder<'_>) -> StoreResult<Option<i64>> {
         let mut statement = self.tx.prepare_cached(
-            "INSERT INTO orders (order_key, kind, identifier_id, ordered_at, currency, status, source, derived_key, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (order_key) DO NOTHING",
+            "INSERT INTO orders (order_key, kind, identifier_id, ordered_at, currency, status, source, derived_key, created_at, \
+             total_cents, line_count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (order_key) DO NOTHING",
         )?;
         let inserted = statement.execute(params![
             order.order_key,
@@ -310,7 +333,9 @@ impl WriteTx for SqliteTx<'_> {
             order.status,
             order.source,
             i64::from(order.derived_key),
-            order.created_at
+            order.created_at,
+            order.total_cents,
+            order.line_count
         ])?;
         Ok((inserted == 1).then(|| self.tx.last_insert_rowid()))
     }
@@ -322,6 +347,29 @@ impl WriteTx for SqliteTx<'_> {
         Ok(statement
             .query_row([order_key], |row| row.get(0))
             .optional()?)
+    }
+
+    fn order_lines_insert_new(&mut self, lines: &[(i64, &OrderLine)]) -> StoreResult<()> {
+        let full = lines.len() / LINES_PER_STATEMENT * LINES_PER_STATEMENT;
+        let (chunked, rest) = lines.split_at(full);
+        for chunk in chunked.chunks(LINES_PER_STATEMENT).chain(rest.chunks(1)) {
+            let sql = lines_insert_sql(chunk.len());
+            let mut statement = self.tx.prepare_cached(&sql)?;
+            let mut idx = 1;
+            for (order_row, line) in chunk {
+                statement.raw_bind_parameter(idx, order_row)?;
+                statement.raw_bind_parameter(idx + 1, line.line_key)?;
+                statement.raw_bind_parameter(idx + 2, &line.product_id)?;
+                statement.raw_bind_parameter(idx + 3, &line.product_name)?;
+                statement.raw_bind_parameter(idx + 4, &line.category)?;
+                statement.raw_bind_parameter(idx + 5, line.quantity)?;
+                statement.raw_bind_parameter(idx + 6, line.unit_price_cents)?;
+                statement.raw_bind_parameter(idx + 7, line.amount_cents)?;
+                idx += 8;
+            }
+            statement.raw_execute()?;
+        }
+        Ok(())
     }
 
     fn order_line_insert(&mut self, order_row: i64, line: &OrderLine) -> StoreResult<bool> {

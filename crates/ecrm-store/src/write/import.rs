@@ -86,14 +86,6 @@ impl ResolvedCache {
     }
 }
 
-/// The order being written and what its new lines add to it.
-struct OpenOrder {
-    key: String,
-    row: i64,
-    amount_cents: i64,
-    lines: i64,
-}
-
 pub(crate) fn write_orders<T: WriteTx>(
     tx: &mut T,
     lines: &[OrderLine],
@@ -101,72 +93,106 @@ pub(crate) fn write_orders<T: WriteTx>(
 ) -> StoreResult<WriteCounts> {
     let mut counts = WriteCounts::default();
     let mut cache = ResolvedCache::new();
-    let mut open: Option<OpenOrder> = None;
-    for line in lines {
-        let anchor = cache.anchor(tx, &line.customer, line.ordered_at, ctx, &mut counts)?;
-        let same_order = open
-            .as_ref()
-            .is_some_and(|order| order.key == line.order_key);
-        if !same_order {
-            if let Some(done) = open.take() {
-                tx.order_add_totals(done.row, done.amount_cents, done.lines)?;
+    let mut new_lines: Vec<(i64, &OrderLine)> = Vec::with_capacity(NEW_LINES_BUFFER);
+    let mut start = 0;
+    while start < lines.len() {
+        let key = &lines[start].order_key;
+        let end = start
+            + lines[start..]
+                .iter()
+                .take_while(|line| &line.order_key == key)
+                .count();
+        let group = &lines[start..end];
+        start = end;
+        let mut anchors = Vec::with_capacity(group.len());
+        for line in group {
+            anchors.push(cache.anchor(tx, &line.customer, line.ordered_at, ctx, &mut counts)?);
+        }
+        let identifier_row = anchors[0].as_ref().map(|(row, _)| *row);
+        let unique = distinct_lines(group);
+        let header = order_header(group, &unique, identifier_row, ctx);
+        match tx.order_insert(&header)? {
+            Some(row) => {
+                count_new_order(&group[0], identifier_row, &mut counts);
+                counts.order_lines_created += unique.len() as u64;
+                new_lines.extend(unique.iter().map(|line| (row, *line)));
+                if new_lines.len() >= NEW_LINES_BUFFER {
+                    tx.order_lines_insert_new(&new_lines)?;
+                    new_lines.clear();
+                }
             }
-            let row = open_order(tx, line, anchor.map(|(row, _)| row), ctx, &mut counts)?;
-            open = Some(OpenOrder {
-                key: line.order_key.clone(),
-                row,
-                amount_cents: 0,
-                lines: 0,
-            });
-        }
-        if let Some(order) = open.as_mut()
-            && tx.order_line_insert(order.row, line)?
-        {
-            order.amount_cents += line.amount_cents;
-            order.lines += 1;
-            counts.order_lines_created += 1;
+            None => append_to_existing(tx, &group[0].order_key, &unique, &mut counts)?,
         }
     }
-    if let Some(done) = open.take() {
-        tx.order_add_totals(done.row, done.amount_cents, done.lines)?;
-    }
+    tx.order_lines_insert_new(&new_lines)?;
     cache.flush_touches(tx)?;
     Ok(counts)
 }
 
-fn open_order<T: WriteTx>(
-    tx: &mut T,
-    line: &OrderLine,
+/// Lines buffered before one multi-row insert.
+const NEW_LINES_BUFFER: usize = 4_096;
+
+/// The lines of one order without repeats of a line key (a repeated line is the same line).
+fn distinct_lines(group: &[OrderLine]) -> Vec<&OrderLine> {
+    let mut seen = std::collections::HashSet::with_capacity(group.len());
+    group
+        .iter()
+        .filter(|line| seen.insert(line.line_key))
+        .collect()
+}
+
+/// The header of an order from its first line, with the totals of its lines.
+fn order_header<'a>(
+    group: &'a [OrderLine],
+    unique: &[&OrderLine],
     identifier_row: Option<i64>,
-    ctx: &WriteContext,
-    counts: &mut WriteCounts,
-) -> StoreResult<i64> {
-    let order = NewOrder {
-        order_key: &line.order_key,
-        kind: line.kind.as_str(),
+    ctx: &'a WriteContext,
+) -> NewOrder<'a> {
+    let first = &group[0];
+    NewOrder {
+        order_key: &first.order_key,
+        kind: first.kind.as_str(),
         identifier_row,
-        ordered_at: line.ordered_at,
-        currency: &line.currency,
-        status: line.status.as_deref(),
+        ordered_at: first.ordered_at,
+        currency: &first.currency,
+        status: first.status.as_deref(),
         source: &ctx.source,
-        derived_key: line.order_key.starts_with("row-"),
+        derived_key: first.order_key.starts_with("row-"),
         created_at: ctx.at,
+        total_cents: unique.iter().map(|line| line.amount_cents).sum(),
+        line_count: unique.len() as i64,
+    }
+}
+
+fn count_new_order(first: &OrderLine, identifier_row: Option<i64>, counts: &mut WriteCounts) {
+    match (first.kind, identifier_row) {
+        (OrderKind::Refund, _) => counts.refunds_created += 1,
+        (OrderKind::Order, None) => counts.guest_orders_created += 1,
+        (OrderKind::Order, Some(_)) => counts.orders_created += 1,
+    }
+}
+
+/// Adds the lines not yet stored to an order that already exists (re-imports, orders split across batches).
+fn append_to_existing<T: WriteTx>(
+    tx: &mut T,
+    order_key: &str,
+    lines: &[&OrderLine],
+    counts: &mut WriteCounts,
+) -> StoreResult<()> {
+    let Some(row) = tx.order_row(order_key)? else {
+        return Err(crate::error::StoreError::Other(format!(
+            "order {order_key} vanished"
+        )));
     };
-    if let Some(row) = tx.order_insert(&order)? {
-        match (line.kind, identifier_row) {
-            (OrderKind::Refund, _) => counts.refunds_created += 1,
-            (OrderKind::Order, None) => counts.guest_orders_created += 1,
-            (OrderKind::Order, Some(_)) => counts.orders_created += 1,
+    let (mut amount_cents, mut added) = (0, 0);
+    for line in lines {
+        if tx.order_line_insert(row, line)? {
+            amount_cents += line.amount_cents;
+            added += 1;
         }
-        return Ok(row);
     }
-    match tx.order_row(&line.order_key)? {
-        Some(row) => Ok(row),
-        None => Err(crate::error::StoreError::Other(format!(
-            "order {} vanished",
-            line.order_key
-        ))),
-    }
+    counts.order_lines_created += added as u64;
+    tx.order_add_totals(row, amount_cents, added)
 }
 
 pub(crate) fn write_customers<T: WriteTx>(

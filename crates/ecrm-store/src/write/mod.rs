@@ -35,6 +35,9 @@ pub(crate) struct NewOrder<'a> {
     pub source: &'a str,
     pub derived_key: bool,
     pub created_at: Millis,
+    /// Totals of the lines written with the header (an order created in this transaction).
+    pub total_cents: i64,
+    pub line_count: i64,
 }
 
 /// Primitive row operations inside one open transaction.
@@ -79,6 +82,11 @@ pub(crate) trait WriteTx {
     /// Inserts an order header; `None` when the key exists.
     fn order_insert(&mut self, order: &NewOrder<'_>) -> StoreResult<Option<i64>>;
     fn order_row(&mut self, order_key: &str) -> StoreResult<Option<i64>>;
+    /// Inserts lines of orders created in this transaction, whose totals their headers already hold.
+    fn order_lines_insert_new(
+        &mut self,
+        lines: &[(i64, &ecrm_core::order::OrderLine)],
+    ) -> StoreResult<()>;
     /// Inserts a line; false when (order, line key) exists.
     fn order_line_insert(
         &mut self,
