@@ -67,6 +67,9 @@ pub fn parse_date(text: &str) -> Result<NaiveDate, DomainError> {
 }
 
 fn parse_auto(value: &str) -> Option<Millis> {
+    if let Some(millis) = parse_iso_fast(value.as_bytes()) {
+        return Some(millis);
+    }
     if let Ok(time) = DateTime::parse_from_rfc3339(value) {
         return Some(time.timestamp_millis());
     }
@@ -86,6 +89,68 @@ fn parse_auto(value: &str) -> Option<Millis> {
         }
     }
     None
+}
+
+/// The common shapes without chrono's format machinery: `YYYY-MM-DD`, `YYYYMMDD`, and
+/// `YYYY-MM-DD[T ]HH:MM:SS[.fff][Z]` (UTC); anything else returns `None` for the general parsers.
+fn parse_iso_fast(bytes: &[u8]) -> Option<Millis> {
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        let mut out = 0u32;
+        for byte in bytes.get(range)? {
+            if !byte.is_ascii_digit() {
+                return None;
+            }
+            out = out * 10 + u32::from(byte - b'0');
+        }
+        Some(out)
+    };
+    let (year, month, day, rest) = match bytes.len() {
+        8 => (digits(0..4)?, digits(4..6)?, digits(6..8)?, &bytes[8..]),
+        len if len >= 10 && bytes[4] == b'-' && bytes[7] == b'-' => {
+            (digits(0..4)?, digits(5..7)?, digits(8..10)?, &bytes[10..])
+        }
+        _ => return None,
+    };
+    let date = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
+    let mut millis = date_to_millis(date);
+    if rest.is_empty() {
+        return Some(millis);
+    }
+    if rest.len() < 9 || !(rest[0] == b'T' || rest[0] == b' ') || rest[3] != b':' || rest[6] != b':' {
+        return None;
+    }
+    let time_digits = |range: std::ops::Range<usize>| -> Option<i64> {
+        let mut out = 0i64;
+        for byte in rest.get(range)? {
+            if !byte.is_ascii_digit() {
+                return None;
+            }
+            out = out * 10 + i64::from(byte - b'0');
+        }
+        Some(out)
+    };
+    let (hour, minute, second) = (time_digits(1..3)?, time_digits(4..6)?, time_digits(7..9)?);
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    millis += ((hour * 60 + minute) * 60 + second) * 1000;
+    let mut tail = &rest[9..];
+    if let Some(fraction) = tail.strip_prefix(b".") {
+        let len = fraction.iter().take_while(|b| b.is_ascii_digit()).count();
+        if len == 0 {
+            return None;
+        }
+        let mut scaled = 0i64;
+        for (idx, byte) in fraction[..len].iter().take(3).enumerate() {
+            scaled += i64::from(byte - b'0') * [100, 10, 1][idx];
+        }
+        millis += scaled;
+        tail = &fraction[len..];
+    }
+    match tail {
+        b"" | b"Z" | b"z" | b"+00:00" => Some(millis),
+        _ => None,
+    }
 }
 
 fn parse_with(value: &str, pattern: &str) -> Option<Millis> {
@@ -121,6 +186,24 @@ mod tests {
             parse_timestamp("01/12/2009 07:45", &custom),
             Ok(1_259_653_500_000)
         );
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_chrono() {
+        let auto = DateFormat::Auto;
+        for text in ["2024-02-29T23:59:59.5Z", "2024-02-29 23:59:59.123", "2023-03-14T09:26:53+00:00", "1997-01-01"] {
+            let fast = parse_iso_fast(text.as_bytes());
+            let slow = DateTime::parse_from_rfc3339(&text.replace(' ', "T"))
+                .map(|t| t.timestamp_millis())
+                .ok()
+                .or_else(|| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").ok().map(|t| t.and_utc().timestamp_millis()))
+                .or_else(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().map(date_to_millis));
+            assert_eq!(fast, slow, "{text}");
+        }
+        for text in ["2023-02-30", "2023-13-01", "2023-01-01T25:00:00Z", "2023-01-01T10:00:00+02:00"] {
+            assert_eq!(parse_iso_fast(text.as_bytes()), None, "{text}");
+        }
+        assert_eq!(parse_timestamp("2023-01-01T10:00:00+02:00", &auto), Ok(1_672_560_000_000));
     }
 
     #[test]

@@ -15,6 +15,18 @@ use crate::write::{IdentifierRow, NewOrder, WriteTx};
 /// Order lines per multi-row INSERT (8 parameters each).
 const LINES_PER_STATEMENT: usize = 64;
 
+/// The multi-row line insert for a full chunk, built once.
+fn chunk_insert_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| lines_insert_sql(LINES_PER_STATEMENT))
+}
+
+/// The one-row line insert, built once.
+fn single_insert_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| lines_insert_sql(1))
+}
+
 /// `INSERT INTO order_lines ... VALUES (...), (...)` for `rows` rows.
 fn lines_insert_sql(rows: usize) -> String {
     let mut sql = String::from(
@@ -353,8 +365,12 @@ impl WriteTx for SqliteTx<'_> {
         let full = lines.len() / LINES_PER_STATEMENT * LINES_PER_STATEMENT;
         let (chunked, rest) = lines.split_at(full);
         for chunk in chunked.chunks(LINES_PER_STATEMENT).chain(rest.chunks(1)) {
-            let sql = lines_insert_sql(chunk.len());
-            let mut statement = self.tx.prepare_cached(&sql)?;
+            let sql = if chunk.len() == LINES_PER_STATEMENT {
+                chunk_insert_sql()
+            } else {
+                single_insert_sql()
+            };
+            let mut statement = self.tx.prepare_cached(sql)?;
             let mut idx = 1;
             for (order_row, line) in chunk {
                 statement.raw_bind_parameter(idx, order_row)?;

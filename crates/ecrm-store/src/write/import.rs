@@ -104,11 +104,13 @@ pub(crate) fn write_orders<T: WriteTx>(
                 .count();
         let group = &lines[start..end];
         start = end;
-        let mut anchors = Vec::with_capacity(group.len());
-        for line in group {
-            anchors.push(cache.anchor(tx, &line.customer, line.ordered_at, ctx, &mut counts)?);
+        let mut identifier_row = None;
+        for (idx, line) in group.iter().enumerate() {
+            let anchor = cache.anchor(tx, &line.customer, line.ordered_at, ctx, &mut counts)?;
+            if idx == 0 {
+                identifier_row = anchor.map(|(row, _)| row);
+            }
         }
-        let identifier_row = anchors[0].as_ref().map(|(row, _)| *row);
         let unique = distinct_lines(group);
         let header = order_header(group, &unique, identifier_row, ctx);
         match tx.order_insert(&header)? {
