@@ -84,7 +84,7 @@ pub fn train_als(confidence: &Csr, config: &AlsConfig) -> Result<AlsModel, Recom
             reason: "must be at least 1",
         });
     }
-    if !(config.regularization >= 0.0) || !config.regularization.is_finite() {
+    if config.regularization < 0.0 || !config.regularization.is_finite() {
         return Err(RecommendError::InvalidSetting {
             name: "regularization",
             reason: "must be a finite number >= 0",
