@@ -11,7 +11,13 @@ use ecrm_core::time::DateFormat;
 use super::GlobalOptions;
 use crate::app::generate_files::write_store;
 use crate::app::import::{ImportKind, ImportOptions, run_import};
-use crate::app::write_context;
+use crate::app::intelligence::compute::{ComputeOptions, run_compute};
+use crate::app::keys::{KeyRole, create_key};
+use crate::app::recs::RecsParams;
+use crate::app::recs::model::train_and_store;
+use crate::app::{now_millis, write_context};
+use ecrm_core::analytics::TimeUnit;
+use ecrm_core::analytics::lifecycle::{LifecycleRules, RiskRules, ValueTierRules};
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
@@ -116,6 +122,29 @@ pub fn run_demo(global: &GlobalOptions, args: DemoArgs) -> anyhow::Result<()> {
             summary.rows_read, summary.seconds, summary.rows_rejected
         );
     }
+    let compute = ComputeOptions {
+        as_of: None,
+        unit: TimeUnit::Week,
+        lifecycle: LifecycleRules::STANDARD,
+        tiers: ValueTierRules::STANDARD,
+        risk: RiskRules::STANDARD,
+    };
+    let report = run_compute(&*store, &compute, now_millis())?;
+    eprintln!(
+        "computed RFM, lifetime value and lifecycle for {} customers in {:.1} s{}",
+        report.customers,
+        report.seconds,
+        report
+            .untrusted_reason
+            .as_ref()
+            .map(|reason| format!(" (CLV not trusted: {reason})"))
+            .unwrap_or_default()
+    );
+    let recs = train_and_store(&*store, &RecsParams::standard(0), now_millis())?;
+    eprintln!(
+        "trained the recommender on {} order lines in {:.1} s",
+        recs.lines, recs.train_seconds
+    );
     let stats = store.stats()?;
     eprintln!(
         "demo store ready in {:.1} s: {} customers, {} orders, {} order lines, {} events, {} products",
@@ -126,7 +155,13 @@ pub fn run_demo(global: &GlobalOptions, args: DemoArgs) -> anyhow::Result<()> {
         stats.events,
         stats.products
     );
+    let key = create_key(&*store, KeyRole::Admin, None, "demo", "demo")?;
     drop(store);
+    println!("admin API key for this demo (shown once): {}", key.key);
+    println!(
+        "try: curl -H 'Authorization: Bearer {}' 'http://{}/v1/customers?limit=5'",
+        key.key, args.addr
+    );
     if args.no_serve {
         return Ok(());
     }
