@@ -2,10 +2,11 @@
 
 use std::path::PathBuf;
 
-/// Directory of the CDNOW files: `ECRM_CDNOW_DIR`, else the shared data directory.
+/// Directory of the CDNOW files: `ECRM_CDNOW_DIR`, else `../shared/data/cdnow` beside the repository.
 pub fn cdnow_file(name: &str) -> Option<PathBuf> {
-    let directory =
-        std::env::var("ECRM_CDNOW_DIR").unwrap_or_else(|_| "/work/shared/data/cdnow".to_string());
+    let directory = std::env::var("ECRM_CDNOW_DIR").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/cdnow").to_string()
+    });
     let path = PathBuf::from(directory).join(name);
     if path.is_file() {
         return Some(path);
