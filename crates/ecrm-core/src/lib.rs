@@ -6,8 +6,8 @@
 
 #[cfg(feature = "analytics")]
 pub mod analytics;
-pub mod error;
 pub mod ecommerce;
+pub mod error;
 pub mod event;
 #[cfg(feature = "generate")]
 pub mod generate;
@@ -16,9 +16,9 @@ pub mod identity;
 pub mod money;
 pub mod order;
 pub mod phone;
-pub mod segment;
 #[cfg(feature = "recommend")]
 pub mod recommend;
+pub mod segment;
 pub mod time;
 
 pub use error::DomainError;

@@ -116,7 +116,8 @@ fn parse_iso_fast(bytes: &[u8]) -> Option<Millis> {
     if rest.is_empty() {
         return Some(millis);
     }
-    if rest.len() < 9 || !(rest[0] == b'T' || rest[0] == b' ') || rest[3] != b':' || rest[6] != b':' {
+    if rest.len() < 9 || !(rest[0] == b'T' || rest[0] == b' ') || rest[3] != b':' || rest[6] != b':'
+    {
         return None;
     }
     let time_digits = |range: std::ops::Range<usize>| -> Option<i64> {
@@ -191,19 +192,40 @@ mod tests {
     #[test]
     fn the_fast_path_agrees_with_chrono() {
         let auto = DateFormat::Auto;
-        for text in ["2024-02-29T23:59:59.5Z", "2024-02-29 23:59:59.123", "2023-03-14T09:26:53+00:00", "1997-01-01"] {
+        for text in [
+            "2024-02-29T23:59:59.5Z",
+            "2024-02-29 23:59:59.123",
+            "2023-03-14T09:26:53+00:00",
+            "1997-01-01",
+        ] {
             let fast = parse_iso_fast(text.as_bytes());
             let slow = DateTime::parse_from_rfc3339(&text.replace(' ', "T"))
                 .map(|t| t.timestamp_millis())
                 .ok()
-                .or_else(|| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").ok().map(|t| t.and_utc().timestamp_millis()))
-                .or_else(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().map(date_to_millis));
+                .or_else(|| {
+                    NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f")
+                        .ok()
+                        .map(|t| t.and_utc().timestamp_millis())
+                })
+                .or_else(|| {
+                    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                        .ok()
+                        .map(date_to_millis)
+                });
             assert_eq!(fast, slow, "{text}");
         }
-        for text in ["2023-02-30", "2023-13-01", "2023-01-01T25:00:00Z", "2023-01-01T10:00:00+02:00"] {
+        for text in [
+            "2023-02-30",
+            "2023-13-01",
+            "2023-01-01T25:00:00Z",
+            "2023-01-01T10:00:00+02:00",
+        ] {
             assert_eq!(parse_iso_fast(text.as_bytes()), None, "{text}");
         }
-        assert_eq!(parse_timestamp("2023-01-01T10:00:00+02:00", &auto), Ok(1_672_560_000_000));
+        assert_eq!(
+            parse_timestamp("2023-01-01T10:00:00+02:00", &auto),
+            Ok(1_672_560_000_000)
+        );
     }
 
     #[test]

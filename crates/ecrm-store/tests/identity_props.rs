@@ -15,7 +15,10 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 fn fresh_store() -> SqliteStore {
     let dir = std::env::temp_dir().join(format!("ecrm-identity-props-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(format!("props-{}.db", COUNTER.fetch_add(1, Ordering::SeqCst)));
+    let path = dir.join(format!(
+        "props-{}.db",
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    ));
     let _ = std::fs::remove_file(&path);
     SqliteStore::open(&path).expect("open")
 }
@@ -28,9 +31,18 @@ fn limits() -> IdentityLimits {
 
 fn identifier() -> impl Strategy<Value = Identifier> {
     prop_oneof![
-        (0u8..4).prop_map(|n| Identifier { kind: IdentifierKind::UserId, value: format!("u{n}") }),
-        (0u8..5).prop_map(|n| Identifier { kind: IdentifierKind::Email, value: format!("e{n}@x.io") }),
-        (0u8..5).prop_map(|n| Identifier { kind: IdentifierKind::AnonymousId, value: format!("a{n}") }),
+        (0u8..4).prop_map(|n| Identifier {
+            kind: IdentifierKind::UserId,
+            value: format!("u{n}")
+        }),
+        (0u8..5).prop_map(|n| Identifier {
+            kind: IdentifierKind::Email,
+            value: format!("e{n}@x.io")
+        }),
+        (0u8..5).prop_map(|n| Identifier {
+            kind: IdentifierKind::AnonymousId,
+            value: format!("a{n}")
+        }),
     ]
 }
 
@@ -39,16 +51,27 @@ fn observations() -> impl Strategy<Value = Vec<Vec<Identifier>>> {
 }
 
 /// Applies observations one call each and returns identifier → customer, plus each customer's identifiers.
-fn apply(observations: &[Vec<Identifier>]) -> (BTreeMap<String, String>, BTreeMap<String, Vec<Identifier>>) {
+fn apply(
+    observations: &[Vec<Identifier>],
+) -> (BTreeMap<String, String>, BTreeMap<String, Vec<Identifier>>) {
     let store = fresh_store();
     for (idx, observation) in observations.iter().enumerate() {
-        let ctx = WriteContext { source: "prop".to_string(), at: idx as i64, limits: limits() };
-        store.resolve_identity(&CustomerRef::new(observation.clone(), None, None), &ctx).expect("resolve");
+        let ctx = WriteContext {
+            source: "prop".to_string(),
+            at: idx as i64,
+            limits: limits(),
+        };
+        store
+            .resolve_identity(&CustomerRef::new(observation.clone(), None, None), &ctx)
+            .expect("resolve");
     }
     let mut owner = BTreeMap::new();
     let mut members: BTreeMap<String, Vec<Identifier>> = BTreeMap::new();
     for identifier in observations.iter().flatten() {
-        let customer = store.find_customer_id(identifier).expect("lookup").expect("every identifier has a customer");
+        let customer = store
+            .find_customer_id(identifier)
+            .expect("lookup")
+            .expect("every identifier has a customer");
         owner.insert(identifier.to_string(), customer.clone());
         let list = members.entry(customer).or_default();
         if !list.contains(identifier) {

@@ -9,7 +9,9 @@ fn repo_root() -> PathBuf {
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else { return };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -33,16 +35,23 @@ fn crate_dirs() -> Vec<PathBuf> {
 
 #[test]
 fn architecture_names_every_crate_and_top_level_module() {
-    let architecture = fs::read_to_string(repo_root().join("ARCHITECTURE.md")).expect("ARCHITECTURE.md");
+    let architecture =
+        fs::read_to_string(repo_root().join("ARCHITECTURE.md")).expect("ARCHITECTURE.md");
     let mut missing = Vec::new();
     for dir in crate_dirs() {
-        let crate_name = dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let crate_name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
         if !architecture.contains(&format!("`crates/{crate_name}`")) {
             missing.push(format!("crate {crate_name}"));
         }
         for entry in fs::read_dir(dir.join("src")).expect("src").flatten() {
             let path = entry.path();
-            let name = path.file_stem().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let name = path
+                .file_stem()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
             if ["lib", "main", "mod"].contains(&name.as_str()) || name.ends_with("_tests") {
                 continue;
             }
@@ -52,17 +61,35 @@ fn architecture_names_every_crate_and_top_level_module() {
             }
         }
     }
-    assert!(missing.is_empty(), "ARCHITECTURE.md does not name: {}", missing.join(", "));
+    assert!(
+        missing.is_empty(),
+        "ARCHITECTURE.md does not name: {}",
+        missing.join(", ")
+    );
 }
 
 #[test]
 fn core_has_no_io_dependencies() {
-    let manifest = fs::read_to_string(repo_root().join("crates/ecrm-core/Cargo.toml")).expect("core manifest");
-    let dependencies = manifest.split("[dependencies]").nth(1).unwrap_or("").split("\n[").next().unwrap_or("");
+    let manifest =
+        fs::read_to_string(repo_root().join("crates/ecrm-core/Cargo.toml")).expect("core manifest");
+    let dependencies = manifest
+        .split("[dependencies]")
+        .nth(1)
+        .unwrap_or("")
+        .split("\n[")
+        .next()
+        .unwrap_or("");
     let allowed = ["serde", "serde_json", "thiserror", "chrono", "sha2"];
-    for line in dependencies.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+    for line in dependencies
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
         let name = line.split(['=', '.', ' ']).next().unwrap_or("").trim();
-        assert!(allowed.contains(&name), "ecrm-core must stay pure: unexpected dependency {name:?}");
+        assert!(
+            allowed.contains(&name),
+            "ecrm-core must stay pure: unexpected dependency {name:?}"
+        );
     }
 }
 

@@ -11,17 +11,36 @@ pub enum Expr {
     Or(Vec<Expr>),
     Not(Box<Expr>),
     /// `field cmp value`, e.g. `clv.next_365d > 500`.
-    Compare { field: String, cmp: Cmp, value: Literal },
+    Compare {
+        field: String,
+        cmp: Cmp,
+        value: Literal,
+    },
     /// `field in ("a", "b")`.
-    In { field: String, values: Vec<Literal> },
+    In {
+        field: String,
+        values: Vec<Literal>,
+    },
     /// `field before|after DATE or N units ago`.
-    Date { field: String, when: When, date: DateValue },
+    Date {
+        field: String,
+        when: When,
+        date: DateValue,
+    },
     /// `has email`.
-    Has { identifier: String },
+    Has {
+        identifier: String,
+    },
     /// `in segment "vip"`.
-    InSegment { segment: String },
+    InSegment {
+        segment: String,
+    },
     /// `count(event "Product Viewed" where category = "shoes" in last 30 days) >= 3`.
-    Aggregate { aggregate: Aggregate, cmp: Cmp, value: f64 },
+    Aggregate {
+        aggregate: Aggregate,
+        cmp: Cmp,
+        value: f64,
+    },
 }
 
 /// A comparison operator.

@@ -16,7 +16,13 @@ pub struct SegmentError {
 
 impl SegmentError {
     pub fn syntax(line: usize, column: usize, found: &str, expected: &str) -> SegmentError {
-        SegmentError { line, column, found: found.to_string(), expected: expected.to_string(), hint: None }
+        SegmentError {
+            line,
+            column,
+            found: found.to_string(),
+            expected: expected.to_string(),
+            hint: None,
+        }
     }
 
     pub fn with_hint(mut self, hint: String) -> SegmentError {

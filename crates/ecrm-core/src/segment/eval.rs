@@ -37,15 +37,20 @@ pub fn evaluate(expr: &Expr, facts: &dyn Facts, now: Millis) -> bool {
         Expr::And(items) => items.iter().all(|item| evaluate(item, facts, now)),
         Expr::Or(items) => items.iter().any(|item| evaluate(item, facts, now)),
         Expr::Not(inner) => !evaluate(inner, facts, now),
-        Expr::Compare { field, cmp, value } => {
-            facts.field(field).and_then(|fact| compare(&fact, value)).is_some_and(|ordering| cmp.holds(ordering))
-        }
+        Expr::Compare { field, cmp, value } => facts
+            .field(field)
+            .and_then(|fact| compare(&fact, value))
+            .is_some_and(|ordering| cmp.holds(ordering)),
         Expr::In { field, values } => match facts.field(field) {
-            Some(fact) => values.iter().any(|value| compare(&fact, value) == Some(Ordering::Equal)),
+            Some(fact) => values
+                .iter()
+                .any(|value| compare(&fact, value) == Some(Ordering::Equal)),
             None => false,
         },
         Expr::Date { field, when, date } => {
-            let (Some(FactValue::Time(at)), Some(bound)) = (facts.field(field), date_bound(date, now)) else {
+            let (Some(FactValue::Time(at)), Some(bound)) =
+                (facts.field(field), date_bound(date, now))
+            else {
                 return false;
             };
             match when {
@@ -55,9 +60,15 @@ pub fn evaluate(expr: &Expr, facts: &dyn Facts, now: Millis) -> bool {
         }
         Expr::Has { identifier } => facts.has_identifier(identifier),
         Expr::InSegment { segment } => facts.in_segment(segment),
-        Expr::Aggregate { aggregate, cmp, value } => {
+        Expr::Aggregate {
+            aggregate,
+            cmp,
+            value,
+        } => {
             let result = facts.aggregate(aggregate, now);
-            result.partial_cmp(value).is_some_and(|ordering| cmp.holds(ordering))
+            result
+                .partial_cmp(value)
+                .is_some_and(|ordering| cmp.holds(ordering))
         }
     }
 }
@@ -65,7 +76,9 @@ pub fn evaluate(expr: &Expr, facts: &dyn Facts, now: Millis) -> bool {
 /// The instant a date condition compares with.
 pub fn date_bound(date: &DateValue, now: Millis) -> Option<Millis> {
     match date {
-        DateValue::Absolute(day) => NaiveDate::parse_from_str(day, "%Y-%m-%d").ok().map(date_to_millis),
+        DateValue::Absolute(day) => NaiveDate::parse_from_str(day, "%Y-%m-%d")
+            .ok()
+            .map(date_to_millis),
         DateValue::Ago(span) => Some(now - i64::from(span.n) * span.unit.millis()),
     }
 }
@@ -76,7 +89,9 @@ fn compare(fact: &FactValue, value: &Literal) -> Option<Ordering> {
         (FactValue::Text(left), Literal::Text(right)) => Some(left.as_str().cmp(right.as_str())),
         (FactValue::Bool(left), Literal::Bool(right)) => Some(left.cmp(right)),
         (FactValue::Time(left), Literal::Text(right)) => {
-            let bound = NaiveDate::parse_from_str(right, "%Y-%m-%d").ok().map(date_to_millis)?;
+            let bound = NaiveDate::parse_from_str(right, "%Y-%m-%d")
+                .ok()
+                .map(date_to_millis)?;
             Some(left.cmp(&bound))
         }
         _ => None,

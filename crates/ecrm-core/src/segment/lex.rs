@@ -52,7 +52,11 @@ pub fn tokenize(source: &str) -> Result<Vec<Spanned>, SegmentError> {
         let ch = chars[idx];
         let (start_line, start_column) = (line, column);
         let push = |token: Token, tokens: &mut Vec<Spanned>| {
-            tokens.push(Spanned { token, line: start_line, column: start_column });
+            tokens.push(Spanned {
+                token,
+                line: start_line,
+                column: start_column,
+            });
         };
         if ch == '\n' {
             idx += 1;
@@ -102,7 +106,12 @@ pub fn tokenize(source: &str) -> Result<Vec<Spanned>, SegmentError> {
             loop {
                 match chars.get(end) {
                     None | Some('\n') => {
-                        return Err(SegmentError::syntax(start_line, start_column, "an unterminated string", "a closing `\"`"));
+                        return Err(SegmentError::syntax(
+                            start_line,
+                            start_column,
+                            "an unterminated string",
+                            "a closing `\"`",
+                        ));
                     }
                     Some('"') => break,
                     Some('\\') if chars.get(end + 1).is_some_and(|c| *c == '"' || *c == '\\') => {
@@ -120,9 +129,14 @@ pub fn tokenize(source: &str) -> Result<Vec<Spanned>, SegmentError> {
             idx = end + 1;
             continue;
         }
-        if ch.is_ascii_digit() || (ch == '-' && chars.get(idx + 1).is_some_and(char::is_ascii_digit)) || ch == '.' {
+        if ch.is_ascii_digit()
+            || (ch == '-' && chars.get(idx + 1).is_some_and(char::is_ascii_digit))
+            || ch == '.'
+        {
             let mut end = idx + 1;
-            while end < chars.len() && (chars[end].is_ascii_digit() || chars[end] == '.' || chars[end] == '-') {
+            while end < chars.len()
+                && (chars[end].is_ascii_digit() || chars[end] == '.' || chars[end] == '-')
+            {
                 end += 1;
             }
             let text: String = chars[idx..end].iter().collect();
@@ -132,7 +146,12 @@ pub fn tokenize(source: &str) -> Result<Vec<Spanned>, SegmentError> {
                 match text.parse::<f64>() {
                     Ok(number) => Token::Number(number),
                     Err(_) => {
-                        return Err(SegmentError::syntax(start_line, start_column, &format!("`{text}`"), "a number or a date (YYYY-MM-DD)"));
+                        return Err(SegmentError::syntax(
+                            start_line,
+                            start_column,
+                            &format!("`{text}`"),
+                            "a number or a date (YYYY-MM-DD)",
+                        ));
                     }
                 }
             };
@@ -143,7 +162,9 @@ pub fn tokenize(source: &str) -> Result<Vec<Spanned>, SegmentError> {
         }
         if ch.is_alphabetic() || ch == '_' {
             let mut end = idx + 1;
-            while end < chars.len() && (chars[end].is_alphanumeric() || chars[end] == '_' || chars[end] == '-') {
+            while end < chars.len()
+                && (chars[end].is_alphanumeric() || chars[end] == '_' || chars[end] == '-')
+            {
                 end += 1;
             }
             let word: String = chars[idx..end].iter().collect();
@@ -152,9 +173,18 @@ pub fn tokenize(source: &str) -> Result<Vec<Spanned>, SegmentError> {
             idx = end;
             continue;
         }
-        return Err(SegmentError::syntax(line, column, &format!("`{ch}`"), "a field, a value, an operator or a parenthesis"));
+        return Err(SegmentError::syntax(
+            line,
+            column,
+            &format!("`{ch}`"),
+            "a field, a value, an operator or a parenthesis",
+        ));
     }
-    tokens.push(Spanned { token: Token::End, line, column });
+    tokens.push(Spanned {
+        token: Token::End,
+        line,
+        column,
+    });
     Ok(tokens)
 }
 
@@ -163,5 +193,8 @@ fn is_date(text: &str) -> bool {
     bytes.len() == 10
         && bytes[4] == b'-'
         && bytes[7] == b'-'
-        && bytes.iter().enumerate().all(|(idx, b)| idx == 4 || idx == 7 || b.is_ascii_digit())
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(idx, b)| idx == 4 || idx == 7 || b.is_ascii_digit())
 }

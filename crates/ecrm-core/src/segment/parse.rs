@@ -1,7 +1,9 @@
 //! The recursive-descent parser of the segment language (grammar in `docs/segments.md`).
 //! Fields and values are checked against a [`Schema`] while parsing, so every error has a position.
 
-use super::ast::{Aggregate, AggregateFn, Cmp, DateValue, Expr, Literal, PropertyFilter, Span, TimeUnit, When};
+use super::ast::{
+    Aggregate, AggregateFn, Cmp, DateValue, Expr, Literal, PropertyFilter, Span, TimeUnit, When,
+};
 use super::error::SegmentError;
 use super::lex::{Spanned, Token, tokenize};
 use super::schema::Schema;
@@ -9,7 +11,11 @@ use super::schema::Schema;
 /// Parses and checks a query.
 pub fn parse(source: &str, schema: &Schema) -> Result<Expr, SegmentError> {
     let tokens = tokenize(source)?;
-    let mut parser = Parser { tokens, position: 0, schema };
+    let mut parser = Parser {
+        tokens,
+        position: 0,
+        schema,
+    };
     let expr = parser.or_expr()?;
     parser.expect_end()?;
     Ok(expr)
@@ -78,7 +84,11 @@ impl Parser<'_> {
         while self.eat_word("or") {
             items.push(self.and_expr()?);
         }
-        Ok(if items.len() == 1 { items.remove(0) } else { Expr::Or(items) })
+        Ok(if items.len() == 1 {
+            items.remove(0)
+        } else {
+            Expr::Or(items)
+        })
     }
 
     fn and_expr(&mut self) -> Result<Expr, SegmentError> {
@@ -86,7 +96,11 @@ impl Parser<'_> {
         while self.eat_word("and") {
             items.push(self.not_expr()?);
         }
-        Ok(if items.len() == 1 { items.remove(0) } else { Expr::And(items) })
+        Ok(if items.len() == 1 {
+            items.remove(0)
+        } else {
+            Expr::And(items)
+        })
     }
 
     fn not_expr(&mut self) -> Result<Expr, SegmentError> {
@@ -106,7 +120,9 @@ impl Parser<'_> {
         if self.eat_word("has") {
             let at = self.peek().clone();
             let name = self.ident("an identifier kind (email, phone, user_id, anonymous_id)")?;
-            self.schema.check_identifier(&name).map_err(|err| positioned(err, &at))?;
+            self.schema
+                .check_identifier(&name)
+                .map_err(|err| positioned(err, &at))?;
             return Ok(Expr::Has { identifier: name });
         }
         if self.is_word("in") {
@@ -115,8 +131,19 @@ impl Parser<'_> {
             let segment = self.text("a segment name in quotes")?;
             return Ok(Expr::InSegment { segment });
         }
-        for function in [AggregateFn::Count, AggregateFn::Sum, AggregateFn::Avg, AggregateFn::Min, AggregateFn::Max] {
-            if self.is_word(function.name()) && self.tokens.get(self.position + 1).is_some_and(|t| t.token == Token::LParen) {
+        for function in [
+            AggregateFn::Count,
+            AggregateFn::Sum,
+            AggregateFn::Avg,
+            AggregateFn::Min,
+            AggregateFn::Max,
+        ] {
+            if self.is_word(function.name())
+                && self
+                    .tokens
+                    .get(self.position + 1)
+                    .is_some_and(|t| t.token == Token::LParen)
+            {
                 self.advance();
                 return self.aggregate(function);
             }
@@ -200,14 +227,19 @@ impl Parser<'_> {
     fn condition(&mut self) -> Result<Expr, SegmentError> {
         let at = self.peek().clone();
         let field = self.path("a condition (a field, `has`, `in segment`, `not`, `(` or an aggregate like count(...))")?;
-        let field_type = self.schema.field_type(&field).map_err(|err| positioned(err, &at))?;
+        let field_type = self
+            .schema
+            .field_type(&field)
+            .map_err(|err| positioned(err, &at))?;
         if self.eat_word("in") {
             self.expect(Token::LParen, "`(`")?;
             let mut values = Vec::new();
             loop {
                 let value_at = self.peek().clone();
                 let value = self.literal()?;
-                field_type.check(&field, &value).map_err(|err| positioned(err, &value_at))?;
+                field_type
+                    .check(&field, &value)
+                    .map_err(|err| positioned(err, &value_at))?;
                 values.push(value);
                 if self.peek().token == Token::Comma {
                     self.advance();
@@ -221,7 +253,15 @@ impl Parser<'_> {
         for (word, when) in [("before", When::Before), ("after", When::After)] {
             if self.eat_word(word) {
                 if !field_type.is_date() {
-                    return Err(positioned(SegmentError::syntax(0, 0, &format!("`{field}` ({})", field_type.name()), "a date field before `before`/`after`"), &at));
+                    return Err(positioned(
+                        SegmentError::syntax(
+                            0,
+                            0,
+                            &format!("`{field}` ({})", field_type.name()),
+                            "a date field before `before`/`after`",
+                        ),
+                        &at,
+                    ));
                 }
                 let date = self.date_value()?;
                 return Ok(Expr::Date { field, when, date });
@@ -232,7 +272,9 @@ impl Parser<'_> {
         };
         let value_at = self.peek().clone();
         let value = self.literal()?;
-        field_type.check(&field, &value).map_err(|err| positioned(err, &value_at))?;
+        field_type
+            .check(&field, &value)
+            .map_err(|err| positioned(err, &value_at))?;
         Ok(Expr::Compare { field, cmp, value })
     }
 
@@ -255,7 +297,12 @@ impl Parser<'_> {
         let at = self.peek().clone();
         let n = self.number("a whole number")?;
         if n < 0.0 || n.fract() != 0.0 || n > 100_000.0 {
-            return Err(SegmentError::syntax(at.line, at.column, &format!("number {n}"), "a whole number of time units"));
+            return Err(SegmentError::syntax(
+                at.line,
+                at.column,
+                &format!("number {n}"),
+                "a whole number of time units",
+            ));
         }
         let unit_word = self.ident("a time unit (hours, days, weeks, months, years)")?;
         let unit = match unit_word.to_ascii_lowercase().trim_end_matches('s') {
@@ -264,7 +311,14 @@ impl Parser<'_> {
             "week" => TimeUnit::Weeks,
             "month" => TimeUnit::Months,
             "year" => TimeUnit::Years,
-            _ => return Err(SegmentError::syntax(at.line, at.column + 1, &format!("`{unit_word}`"), "a time unit (hours, days, weeks, months, years)")),
+            _ => {
+                return Err(SegmentError::syntax(
+                    at.line,
+                    at.column + 1,
+                    &format!("`{unit_word}`"),
+                    "a time unit (hours, days, weeks, months, years)",
+                ));
+            }
         };
         Ok(Span { n: n as u32, unit })
     }
@@ -280,15 +334,24 @@ impl Parser<'_> {
             None
         };
         if function != AggregateFn::Count && property.is_none() {
-            return Err(self.error(&format!("`.property` after the event name: {}() needs a numeric property", function.name())));
+            return Err(self.error(&format!(
+                "`.property` after the event name: {}() needs a numeric property",
+                function.name()
+            )));
         }
         let mut filters = Vec::new();
         if self.eat_word("where") {
             loop {
                 let property = self.path("a property name")?;
-                let Some(cmp) = self.cmp() else { return Err(self.error("a comparison (=, !=, <, <=, >, >=)")) };
+                let Some(cmp) = self.cmp() else {
+                    return Err(self.error("a comparison (=, !=, <, <=, >, >=)"));
+                };
                 let value = self.literal()?;
-                filters.push(PropertyFilter { property, cmp, value });
+                filters.push(PropertyFilter {
+                    property,
+                    cmp,
+                    value,
+                });
                 if !self.eat_word("and") {
                     break;
                 }
@@ -301,9 +364,21 @@ impl Parser<'_> {
             None
         };
         self.expect(Token::RParen, "`where`, `in last N days` or `)`")?;
-        let Some(cmp) = self.cmp() else { return Err(self.error("a comparison after the aggregate")) };
+        let Some(cmp) = self.cmp() else {
+            return Err(self.error("a comparison after the aggregate"));
+        };
         let value = self.number("a number")?;
-        Ok(Expr::Aggregate { aggregate: Aggregate { function, event, property, filters, window }, cmp, value })
+        Ok(Expr::Aggregate {
+            aggregate: Aggregate {
+                function,
+                event,
+                property,
+                filters,
+                window,
+            },
+            cmp,
+            value,
+        })
     }
 }
 

@@ -60,8 +60,18 @@ fn write_expr(out: &mut String, expr: &Expr, parent: u8) {
         Expr::InSegment { segment } => {
             let _ = write!(out, "in segment {}", quoted(segment));
         }
-        Expr::Aggregate { aggregate, cmp, value } => {
-            let _ = write!(out, "{} {} {}", aggregate_text(aggregate), cmp.symbol(), number(*value));
+        Expr::Aggregate {
+            aggregate,
+            cmp,
+            value,
+        } => {
+            let _ = write!(
+                out,
+                "{} {} {}",
+                aggregate_text(aggregate),
+                cmp.symbol(),
+                number(*value)
+            );
         }
     }
     if wrap {
@@ -70,7 +80,11 @@ fn write_expr(out: &mut String, expr: &Expr, parent: u8) {
 }
 
 fn aggregate_text(aggregate: &Aggregate) -> String {
-    let mut text = format!("{}(event {}", aggregate.function.name(), quoted(&aggregate.event));
+    let mut text = format!(
+        "{}(event {}",
+        aggregate.function.name(),
+        quoted(&aggregate.event)
+    );
     if let Some(property) = &aggregate.property {
         let _ = write!(text, ".{property}");
     }
@@ -102,7 +116,11 @@ fn literal(value: &Literal) -> String {
 }
 
 fn number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { format!("{n}") }
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
 }
 
 fn quoted(text: &str) -> String {

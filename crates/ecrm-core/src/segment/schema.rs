@@ -41,7 +41,13 @@ impl FieldType {
                     let hint = closest(text, values.iter().map(String::as_str))
                         .map(|best| format!("did you mean \"{best}\"?"))
                         .unwrap_or_else(|| format!("one of {}", values.join(", ")));
-                    return Err(SegmentError::syntax(0, 0, &format!("\"{text}\""), &format!("a value of `{field}`")).with_hint(hint));
+                    return Err(SegmentError::syntax(
+                        0,
+                        0,
+                        &format!("\"{text}\""),
+                        &format!("a value of `{field}`"),
+                    )
+                    .with_hint(hint));
                 }
             }
             _ => false,
@@ -49,7 +55,12 @@ impl FieldType {
         if ok {
             return Ok(());
         }
-        Err(SegmentError::syntax(0, 0, &describe(value), &format!("a {} value for `{field}`", self.name())))
+        Err(SegmentError::syntax(
+            0,
+            0,
+            &describe(value),
+            &format!("a {} value for `{field}`", self.name()),
+        ))
     }
 }
 
@@ -85,7 +96,12 @@ impl Schema {
         }
         let names = self.fields.iter().map(|(name, _)| name.as_str());
         let hint = closest(field, names).map(|best| format!("did you mean `{best}`?"));
-        let err = SegmentError::syntax(0, 0, &format!("unknown field `{field}`"), "a known field or trait");
+        let err = SegmentError::syntax(
+            0,
+            0,
+            &format!("unknown field `{field}`"),
+            "a known field or trait",
+        );
         Err(match hint {
             Some(hint) => err.with_hint(hint),
             None => err,
@@ -97,8 +113,14 @@ impl Schema {
         if self.identifiers.iter().any(|known| known == name) || name.starts_with("ext.") {
             return Ok(());
         }
-        let hint = closest(name, self.identifiers.iter().map(String::as_str)).map(|best| format!("did you mean `{best}`?"));
-        let err = SegmentError::syntax(0, 0, &format!("`{name}`"), "an identifier kind (email, phone, user_id, anonymous_id)");
+        let hint = closest(name, self.identifiers.iter().map(String::as_str))
+            .map(|best| format!("did you mean `{best}`?"));
+        let err = SegmentError::syntax(
+            0,
+            0,
+            &format!("`{name}`"),
+            "an identifier kind (email, phone, user_id, anonymous_id)",
+        );
         Err(match hint {
             Some(hint) => err.with_hint(hint),
             None => err,
@@ -116,7 +138,8 @@ pub fn closest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<&
         }
     }
     let limit = (name.chars().count() / 3).clamp(2, 4);
-    best.filter(|(distance, _)| *distance <= limit).map(|(_, candidate)| candidate)
+    best.filter(|(distance, _)| *distance <= limit)
+        .map(|(_, candidate)| candidate)
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -126,7 +149,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
         let mut current = vec![i + 1];
         for (j, b_char) in b_chars.iter().enumerate() {
             let cost = usize::from(a_char != *b_char);
-            current.push((previous[j] + cost).min(previous[j + 1] + 1).min(current[j] + 1));
+            current.push(
+                (previous[j] + cost)
+                    .min(previous[j + 1] + 1)
+                    .min(current[j] + 1),
+            );
         }
         previous = current;
     }
@@ -137,13 +164,35 @@ fn edit_distance(a: &str, b: &str) -> usize {
 pub fn standard_schema() -> Schema {
     let one_of = |values: &[&str]| FieldType::OneOf(values.iter().map(|v| v.to_string()).collect());
     let classes = [
-        "重要价值客户", "重要发展客户", "重要保持客户", "重要挽留客户", "一般价值客户", "一般发展客户", "一般保持客户", "一般挽留客户",
+        "重要价值客户",
+        "重要发展客户",
+        "重要保持客户",
+        "重要挽留客户",
+        "一般价值客户",
+        "一般发展客户",
+        "一般保持客户",
+        "一般挽留客户",
     ];
     let segments = [
-        "champions", "loyal customers", "potential loyalists", "new customers", "promising", "need attention",
-        "about to sleep", "at risk", "can't lose them", "hibernating",
+        "champions",
+        "loyal customers",
+        "potential loyalists",
+        "new customers",
+        "promising",
+        "need attention",
+        "about to sleep",
+        "at risk",
+        "can't lose them",
+        "hibernating",
     ];
-    let stages = ["prospect", "new", "active", "at_risk", "churned", "reactivated"];
+    let stages = [
+        "prospect",
+        "new",
+        "active",
+        "at_risk",
+        "churned",
+        "reactivated",
+    ];
     let levels = ["low", "medium", "high"];
     let mut fields: Vec<(&str, FieldType)> = vec![
         ("name", FieldType::Text),
@@ -176,12 +225,18 @@ pub fn standard_schema() -> Schema {
     ];
     fields.sort_by(|a, b| a.0.cmp(b.0));
     Schema {
-        fields: fields.into_iter().map(|(name, field_type)| (name.to_string(), field_type)).collect(),
+        fields: fields
+            .into_iter()
+            .map(|(name, field_type)| (name.to_string(), field_type))
+            .collect(),
         prefixes: vec![
             ("interests.category.".to_string(), FieldType::Number),
             ("interests.brand.".to_string(), FieldType::Number),
             ("attributes.".to_string(), FieldType::Text),
         ],
-        identifiers: ["user_id", "email", "phone", "anonymous_id"].iter().map(|s| s.to_string()).collect(),
+        identifiers: ["user_id", "email", "phone", "anonymous_id"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
     }
 }

@@ -38,7 +38,11 @@ fn text_and_json_round_trip_without_loss() {
     for text in EXAMPLES {
         let expr = parsed(text);
         let printed = to_text(&expr);
-        assert_eq!(parsed(&printed), expr, "text round trip of {text} via {printed}");
+        assert_eq!(
+            parsed(&printed),
+            expr,
+            "text round trip of {text} via {printed}"
+        );
         let json = serde_json::to_string(&expr).expect("to json");
         let back: Expr = serde_json::from_str(&json).expect("from json");
         assert_eq!(back, expr, "json round trip of {text}");
@@ -49,7 +53,9 @@ fn text_and_json_round_trip_without_loss() {
 #[test]
 fn and_binds_tighter_than_or() {
     let expr = parsed("has email or has phone and country = \"CN\"");
-    assert!(matches!(&expr, Expr::Or(items) if items.len() == 2 && matches!(items[1], Expr::And(_))));
+    assert!(
+        matches!(&expr, Expr::Or(items) if items.len() == 2 && matches!(items[1], Expr::And(_)))
+    );
 }
 
 #[test]
@@ -78,7 +84,11 @@ fn errors_name_line_column_found_and_expected() {
 
     let err = parse("orders > 1 country = \"CN\"", &schema()).expect_err("missing and");
     assert_eq!(err.column, 12);
-    assert!(err.to_string().starts_with("line 1, column 12: found `country`"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("line 1, column 12: found `country`"),
+        "{err}"
+    );
 }
 
 struct Customer {
@@ -98,7 +108,11 @@ impl Facts for Customer {
         name == "vip"
     }
     fn aggregate(&self, aggregate: &Aggregate, _now: i64) -> f64 {
-        if aggregate.event == "Product Viewed" { self.views_of_shoes } else { 0.0 }
+        if aggregate.event == "Product Viewed" {
+            self.views_of_shoes
+        } else {
+            0.0
+        }
     }
 }
 
@@ -133,10 +147,16 @@ fn evaluates_over_facts() {
 #[test]
 fn plans_cheap_terms_first_and_reports_dependencies() {
     let planned = plan(parsed(EXAMPLES[10]));
-    let Expr::And(items) = &planned else { panic!("an and") };
+    let Expr::And(items) = &planned else {
+        panic!("an and")
+    };
     assert!(matches!(items.last(), Some(Expr::Aggregate { .. })));
     let deps = dependencies(&planned);
     assert!(deps.time_relative);
     assert!(deps.fields.contains("rfm.class") && deps.events.contains("Product Viewed"));
-    assert!(dependencies(&parsed("in segment \"vip\"")).segments.contains("vip"));
+    assert!(
+        dependencies(&parsed("in segment \"vip\""))
+            .segments
+            .contains("vip")
+    );
 }

@@ -5,10 +5,10 @@
 //! like SQLite's single writer, across processes too; reads run concurrently.
 
 mod analytics;
-mod recs;
-mod pending;
 mod events;
+mod pending;
 mod read;
+mod recs;
 mod tx;
 
 use std::collections::HashMap;

@@ -1,9 +1,9 @@
 //! The embedded SQLite store: one file in WAL mode, one writer connection, a pool of readers.
 
-mod events;
 mod analytics;
-mod recs;
+mod events;
 mod read;
+mod recs;
 mod tx;
 
 use std::path::{Path, PathBuf};
@@ -74,6 +74,17 @@ impl SqliteStore {
     }
 }
 
+impl Drop for SqliteStore {
+    /// Refreshes the query planner's statistics where they went stale (SQLite's advice on close).
+    fn drop(&mut self) {
+        if let Ok(conn) = self.writer.lock()
+            && let Err(err) = conn.execute_batch("PRAGMA optimize;")
+        {
+            tracing::warn!(error = %err, "PRAGMA optimize failed");
+        }
+    }
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> StoreResult<MutexGuard<'_, T>> {
     mutex
         .lock()
@@ -90,7 +101,7 @@ fn open_connection(path: &Path) -> StoreResult<Connection> {
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF; \
          PRAGMA busy_timeout = 10000; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
     )?;
-    conn.set_prepared_statement_cache_capacity(64);
+    conn.set_prepared_statement_cache_capacity(128);
     Ok(conn)
 }
 

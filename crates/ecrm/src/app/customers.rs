@@ -82,7 +82,12 @@ pub fn search_customers(
             }
         }
     }
-    let query = CustomerQuery { identifiers, search: text.map(str::to_string), after, limit: limit + 1 };
+    let query = CustomerQuery {
+        identifiers,
+        search: text.map(str::to_string),
+        after,
+        limit: limit + 1,
+    };
     let mut items = store.list_customers(&query)?;
     let more = items.len() > limit;
     items.truncate(limit);

@@ -69,7 +69,8 @@ pub fn run(global: &GlobalOptions, command: CustomersCommand) -> anyhow::Result<
             limit,
             json,
         } => {
-            let (items, _more) = search_customers(&*store, search.as_deref(), after, limit, region)?;
+            let (items, _more) =
+                search_customers(&*store, search.as_deref(), after, limit, region)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&items)?);
             } else {

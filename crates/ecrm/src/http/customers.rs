@@ -28,7 +28,10 @@ pub struct ListParams {
 fn number_param(value: Option<&str>, name: &str, default: usize) -> Result<usize, ApiError> {
     match value {
         None => Ok(default),
-        Some(text) => text.trim().parse().map_err(|_| ApiError::invalid(name, format!("{text:?} is not a whole number"))),
+        Some(text) => text
+            .trim()
+            .parse()
+            .map_err(|_| ApiError::invalid(name, format!("{text:?} is not a whole number"))),
     }
 }
 
@@ -45,10 +48,20 @@ pub async fn list_customers(
     let region = state.region;
     let (items, more) = state
         .blocking(move |store| {
-            Ok(search_customers(store, params.search.as_deref(), params.after, limit, region)?)
+            Ok(search_customers(
+                store,
+                params.search.as_deref(),
+                params.after,
+                limit,
+                region,
+            )?)
         })
         .await?;
-    let next = if more { items.last().map(|item| item.id.clone()) } else { None };
+    let next = if more {
+        items.last().map(|item| item.id.clone())
+    } else {
+        None
+    };
     Ok(Json(CustomerListView {
         customers: items.into_iter().map(CustomerListItemView::from).collect(),
         next,
@@ -89,7 +102,9 @@ pub async fn get_customer(
     let traits = state
         .blocking(move |store| Ok(traits_of(store, &customer_id)?))
         .await?;
-    Ok(Json(CustomerView::new(view, entries, timeline).with_traits(traits)))
+    Ok(Json(
+        CustomerView::new(view, entries, timeline).with_traits(traits),
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -76,7 +76,11 @@ impl ApiError {
             ApiError::Unauthorized => ("unauthorized", "auth", StatusCode::UNAUTHORIZED),
             ApiError::Forbidden(_) => ("forbidden", "auth", StatusCode::FORBIDDEN),
             ApiError::Conflict(_) => ("conflict", "invalid_request", StatusCode::CONFLICT),
-            ApiError::MethodNotAllowed(_) => ("method_not_allowed", "invalid_request", StatusCode::METHOD_NOT_ALLOWED),
+            ApiError::MethodNotAllowed(_) => (
+                "method_not_allowed",
+                "invalid_request",
+                StatusCode::METHOD_NOT_ALLOWED,
+            ),
             ApiError::Unavailable(_) => ("unavailable", "system", StatusCode::SERVICE_UNAVAILABLE),
             ApiError::Internal(_) => ("internal", "system", StatusCode::INTERNAL_SERVER_ERROR),
             ApiError::InvalidJson(_) => {

@@ -7,10 +7,10 @@ mod health;
 mod metrics;
 mod openapi;
 mod recs;
-mod traits;
 mod tracking;
 mod tracking_body;
 pub mod tracking_views;
+mod traits;
 pub mod views;
 
 use std::sync::Arc;

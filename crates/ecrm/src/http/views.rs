@@ -128,8 +128,14 @@ pub struct CustomerListItemView {
 
 impl CustomerView {
     /// The view with the first timeline page, which was asked for with `timeline_limit` entries.
-    pub fn new(view: Customer360, timeline: Vec<TimelineEntry>, timeline_limit: usize) -> CustomerView {
-        let timeline_next = (timeline.len() >= timeline_limit).then(|| timeline.last().map(cursor_text)).flatten();
+    pub fn new(
+        view: Customer360,
+        timeline: Vec<TimelineEntry>,
+        timeline_limit: usize,
+    ) -> CustomerView {
+        let timeline_next = (timeline.len() >= timeline_limit)
+            .then(|| timeline.last().map(cursor_text))
+            .flatten();
         let customer = view.customer;
         CustomerView {
             customer: CustomerAttributesView {

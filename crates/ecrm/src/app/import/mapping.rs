@@ -94,7 +94,10 @@ impl ColumnMap {
 
     /// The field mapped to a column, if any.
     pub fn field_at(&self, column: usize) -> Option<&'static str> {
-        self.columns.iter().find(|(_, idx)| **idx == column).map(|(name, _)| *name)
+        self.columns
+            .iter()
+            .find(|(_, idx)| **idx == column)
+            .map(|(name, _)| *name)
     }
 
     /// Whether the row is too short to hold a mapped field.

@@ -205,9 +205,14 @@ fn read_file(
         summary.rows_read += 1;
         let (line, outcome) = match record {
             Record::Broken { line, reason } => (line, Err((String::new(), reason))),
-            Record::Fields { line, fields, invalid } => {
-                (line, accept_fields(&mut batch, map, &fields, &invalid, line, options))
-            }
+            Record::Fields {
+                line,
+                fields,
+                invalid,
+            } => (
+                line,
+                accept_fields(&mut batch, map, &fields, &invalid, line, options),
+            ),
             Record::Json { line, value } => (line, accept_json(&mut batch, &value, line, options)),
         };
         match outcome {

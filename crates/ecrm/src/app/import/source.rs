@@ -66,7 +66,11 @@ pub fn open_decoded(path: &Path) -> anyhow::Result<Box<dyn BufRead>> {
 /// One record: its line number in the file (1-based, counting the header) and its fields or JSON.
 pub enum Record {
     /// Delimited fields; `invalid` lists the columns that were not valid UTF-8 (kept lossily).
-    Fields { line: u64, fields: Vec<String>, invalid: Vec<usize> },
+    Fields {
+        line: u64,
+        fields: Vec<String>,
+        invalid: Vec<usize>,
+    },
     Json {
         line: u64,
         value: serde_json::Value,
@@ -136,13 +140,17 @@ impl RecordReader {
                 if *format == Format::JsonLines {
                     let parsed = std::str::from_utf8(bytes)
                         .map_err(|err| format!("invalid UTF-8: {err}"))
-                        .and_then(|text| serde_json::from_str(text).map_err(|err| format!("invalid JSON: {err}")));
+                        .and_then(|text| {
+                            serde_json::from_str(text).map_err(|err| format!("invalid JSON: {err}"))
+                        });
                     return Ok(Some(match parsed {
                         Ok(value) => Record::Json { line, value },
                         Err(reason) => Record::Broken { line, reason },
                     }));
                 }
-                let tokens = bytes.split(u8::is_ascii_whitespace).filter(|token| !token.is_empty());
+                let tokens = bytes
+                    .split(u8::is_ascii_whitespace)
+                    .filter(|token| !token.is_empty());
                 return Ok(Some(fields_of(tokens, line)));
             },
         }
@@ -161,5 +169,9 @@ fn fields_of<'a>(raw: impl Iterator<Item = &'a [u8]>, line: u64) -> Record {
             }
         }
     }
-    Record::Fields { line, fields, invalid }
+    Record::Fields {
+        line,
+        fields,
+        invalid,
+    }
 }
