@@ -120,51 +120,53 @@ impl Scorer for BlendScorer<'_> {
 }
 
 /// "Trending when the customer last bought": for item i, the customers who bought it up to the
-/// customer's latest purchase, each weighted by `0.5^(gap / half_life)` (seasonality for the next basket;
-/// with "now" as the customer's time this is plain trending).
+/// customer's latest purchase (at the granularity of one time bucket, a day on data spans under
+/// a few years), each weighted by `0.5^(gap / half_life)` (seasonality for the next basket; with
+/// "now" as the customer's time this is plain trending).
 pub struct TrendScorer<'a> {
     /// The customer × item history.
     pub history: &'a Csr,
     /// When each history item was last bought (parallel to `history.values`).
     pub last_bought: &'a [Millis],
-    /// Per item: purchase times in half-lives (ascending) and prefix sums of `2^t`.
-    times: Vec<Vec<f64>>,
-    prefix: Vec<Vec<f64>>,
+    /// `items × buckets`: per item, cumulative sums of `2^(t / half_life)` up to each bucket.
+    cumulative: Vec<f64>,
+    buckets: usize,
+    bucket_millis: i64,
     origin: Millis,
     half_life_days: f64,
 }
 
 impl<'a> TrendScorer<'a> {
-    /// Indexes every (customer, item) last purchase time by item.
+    /// Indexes every (customer, item) last purchase time by item and time bucket.
     pub fn new(
         history: &'a Csr,
         last_bought: &'a [Millis],
         half_life_days: f64,
     ) -> TrendScorer<'a> {
         let origin = last_bought.iter().copied().min().unwrap_or(0);
+        let end = last_bought.iter().copied().max().unwrap_or(0);
+        let days = ((end - origin) / DAY_MILLIS + 1) as usize;
+        let budget = (50_000_000 / history.cols.max(1)).clamp(16, 4096);
+        let buckets = days.min(budget).max(1);
+        let bucket_millis = ((end - origin) / buckets as i64 + 1).max(1);
         let unit = half_life_days.max(1e-9) * DAY_MILLIS as f64;
-        let mut times: Vec<Vec<f64>> = vec![Vec::new(); history.cols];
+        let mut cumulative = vec![0f64; history.cols * buckets];
         for (&i, &at) in history.indices.iter().zip(last_bought) {
-            times[i as usize].push((at - origin) as f64 / unit);
+            let b = ((at - origin) / bucket_millis) as usize;
+            cumulative[i as usize * buckets + b.min(buckets - 1)] +=
+                ((at - origin) as f64 / unit).exp2();
         }
-        let mut prefix = Vec::with_capacity(times.len());
-        for list in &mut times {
-            list.sort_unstable_by(f64::total_cmp);
-            let mut sum = 0.0;
-            prefix.push(
-                list.iter()
-                    .map(|t| {
-                        sum += t.exp2();
-                        sum
-                    })
-                    .collect(),
-            );
+        for row in cumulative.chunks_exact_mut(buckets) {
+            for b in 1..buckets {
+                row[b] += row[b - 1];
+            }
         }
         TrendScorer {
             history,
             last_bought,
-            times,
-            prefix,
+            cumulative,
+            buckets,
+            bucket_millis,
             origin,
             half_life_days,
         }
@@ -180,16 +182,14 @@ impl Scorer for TrendScorer<'_> {
             .copied()
             .max()
             .unwrap_or(self.origin);
+        let bucket = (((latest - self.origin) / self.bucket_millis) as usize).min(self.buckets - 1);
         let now =
             (latest - self.origin) as f64 / (self.half_life_days.max(1e-9) * DAY_MILLIS as f64);
         let scale = (-now).exp2();
-        for (list, prefix) in self.times.iter().zip(&self.prefix) {
-            let upto = list.partition_point(|&t| t <= now);
-            out.push(if upto == 0 {
-                0.0
-            } else {
-                (prefix[upto - 1] * scale) as f32
-            });
-        }
+        out.extend(
+            self.cumulative
+                .chunks_exact(self.buckets)
+                .map(|row| (row[bucket] * scale) as f32),
+        );
     }
 }
