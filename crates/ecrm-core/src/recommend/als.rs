@@ -113,7 +113,7 @@ pub fn train_als(confidence: &Csr, config: &AlsConfig) -> Result<AlsModel, Recom
 /// Updates every row of `x` given the fixed factors `y` (one half-iteration).
 fn solve_rows(c: &Csr, x: &mut [f32], y: &[f32], config: &AlsConfig) {
     let f = config.factors;
-    let mut yty = gram(y, f);
+    let mut yty = gram(y, f, config.threads);
     for k in 0..f {
         yty[k * f + k] += config.regularization;
     }
