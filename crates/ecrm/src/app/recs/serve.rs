@@ -13,6 +13,7 @@ use ecrm_core::time::{DAY_MILLIS, Millis};
 use ecrm_store::{RecsProduct, Store};
 use serde::Serialize;
 
+use super::RecsParams;
 use super::model::{KIND, TrainedModel, decode};
 use crate::app::AppError;
 
@@ -158,7 +159,6 @@ impl Serving {
         now: Millis,
     ) -> Result<RecList, AppError> {
         let mut bought: HashMap<u32, Millis> = HashMap::new();
-        let mut names: HashMap<String, String> = HashMap::new();
         let mut recent: HashSet<String> = HashSet::new();
         if let Some(id) = customer_id {
             store.recs_order_lines(Some(id), &mut |line| {
@@ -169,7 +169,6 @@ impl Serving {
                     let at = bought.entry(i).or_insert(line.ordered_at);
                     *at = (*at).max(line.ordered_at);
                 }
-                names.entry(line.product_id.to_string()).or_default();
                 Ok(())
             })?;
         }
@@ -184,9 +183,10 @@ impl Serving {
         let mut scores = vec![0f32; items];
         let mut knn = vec![0f32; items];
         if personal {
+            let blend = RecsParams::standard(1);
             let latest = bought.values().copied().max().unwrap_or(0);
             for (&i, &at) in &bought {
-                let w = decay(latest - at, 14.0) as f32;
+                let w = decay(latest - at, blend.half_life_days) as f32;
                 let (js, sims) = m.neighbours.of(i as usize);
                 for (&j, &s) in js.iter().zip(sims) {
                     knn[j as usize] += w * s;
@@ -196,9 +196,9 @@ impl Serving {
             if let Some(u) = user {
                 m.als.score_items(m.als.user(u), &mut als);
             }
-            add_scaled(&mut scores, &als, 1.0);
-            add_scaled(&mut scores, &knn, 0.75);
-            add_scaled(&mut scores, &m.trending, 0.25);
+            add_scaled(&mut scores, &als, blend.blend_als);
+            add_scaled(&mut scores, &knn, blend.blend_knn);
+            add_scaled(&mut scores, &m.trending, blend.blend_trend);
         } else {
             add_scaled(&mut scores, &m.popularity, 1.0);
         }
