@@ -76,6 +76,12 @@ pub struct ParamArgs {
     /// Half-life in days of the recency boost of the blend's ALS confidences (0 = the plain ALS).
     #[arg(long, default_value_t = 14.0)]
     als_half_life_days: f64,
+    /// ALS confidence of one tracked product view (`recs train`; times 1 + dwell minutes, capped at 5).
+    #[arg(long, default_value_t = 0.1)]
+    view_weight: f32,
+    /// ALS confidence of one cart add (`recs train`).
+    #[arg(long, default_value_t = 0.3)]
+    cart_weight: f32,
     /// Weight of ALS in the default blend.
     #[arg(long, default_value_t = 1.0)]
     blend_als: f32,
@@ -107,6 +113,8 @@ impl ParamArgs {
             neighbours: self.neighbours,
             half_life_days: self.half_life_days,
             als_half_life_days: self.als_half_life_days,
+            view_weight: self.view_weight,
+            cart_weight: self.cart_weight,
             blend_als: self.blend_als,
             blend_knn: self.blend_knn,
             blend_trend: self.blend_trend,
@@ -140,11 +148,12 @@ pub fn run(global: &GlobalOptions, command: RecsCommand) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string_pretty(&summary)?);
             } else {
                 println!(
-                    "stored recommendation model version {}: {} customers x {} products from {} lines ({} bytes); load {:.2} s, train {:.2} s",
+                    "stored recommendation model version {}: {} customers x {} products from {} lines and {} views/cart adds ({} bytes); load {:.2} s, train {:.2} s",
                     summary.version,
                     summary.users,
                     summary.items,
                     summary.lines,
+                    summary.interactions,
                     summary.bytes,
                     summary.load_seconds,
                     summary.train_seconds

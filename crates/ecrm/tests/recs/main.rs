@@ -194,10 +194,36 @@ fn trained_model_serves_with_rules_and_reasons() {
             &ctx,
         )
         .expect("products");
+    let view = |id: &str, customer: &str, product: &str| ecrm_store::EventInput {
+        message_id: id.to_string(),
+        kind: "track".to_string(),
+        name: Some("Product Viewed".to_string()),
+        customer: CustomerRef::new(vec![user(customer)], None, None),
+        channel: None,
+        occurred_at: 3 * day,
+        sent_at: None,
+        received_at: 3 * day,
+        properties: serde_json::json!({"product_id": product, "dwell_seconds": 90}),
+        context: serde_json::json!({}),
+    };
+    store
+        .write_events(
+            &[
+                view("v1", "solo", "lace"),
+                view("v2", "solo", "unknown-product"),
+                view("v3", "stranger", "lace"),
+            ],
+            &ctx,
+        )
+        .expect("events");
     let mut params = RecsParams::standard(2);
     params.factors = 4;
     let summary = train_and_store(&*store, &params, 10 * day).expect("train");
     assert_eq!((summary.version, summary.users, summary.items), (1, 7, 3));
+    assert_eq!(
+        summary.interactions, 1,
+        "only views of known customers and products count"
+    );
 
     let rules = ServingRules {
         recent_days: 0,

@@ -1,6 +1,7 @@
 //! Recommendations: offline evaluation, training a versioned model, and serving with business rules.
 
 pub mod eval;
+pub mod interactions;
 pub mod model;
 pub mod serve;
 
@@ -37,6 +38,10 @@ pub struct RecsParams {
     pub half_life_days: f64,
     /// Half-life in days of the recency boost of the blend's ALS confidences (0 = the plain ALS).
     pub als_half_life_days: f64,
+    /// ALS confidence of one tracked product view (times 1 + dwell minutes, dwell capped at 5).
+    pub view_weight: f32,
+    /// ALS confidence of one cart add.
+    pub cart_weight: f32,
     /// Weight of ALS in the default blend.
     pub blend_als: f32,
     /// Weight of item-to-item in the default blend.
@@ -61,6 +66,8 @@ impl RecsParams {
             shrink: 0.0,
             half_life_days: 14.0,
             als_half_life_days: 14.0,
+            view_weight: 0.1,
+            cart_weight: 0.3,
             blend_als: 1.0,
             blend_knn: 0.75,
             blend_trend: 0.25,

@@ -12,6 +12,7 @@ use ecrm_store::{RecsModelInput, Store};
 use serde_json::json;
 
 use super::eval::recency_confidence;
+use super::interactions::add_interactions;
 use super::{RecsParams, load_log};
 use crate::app::AppError;
 
@@ -50,6 +51,8 @@ pub struct TrainSummary {
     pub items: usize,
     /// Clean lines used.
     pub lines: usize,
+    /// Tracked views and cart adds added to the ALS confidences.
+    pub interactions: u64,
     /// Seconds to load, fit and store.
     pub load_seconds: f64,
     /// Seconds to fit.
@@ -71,7 +74,9 @@ pub fn train_and_store(
     drop(log);
     let load_seconds = started.elapsed().as_secs_f64();
     let started = Instant::now();
-    let als = train_als(&recency_confidence(&train, params), &params.als_config())
+    let (confidence, interactions) =
+        add_interactions(store, &train, recency_confidence(&train, params), params)?;
+    let als = train_als(&confidence, &params.als_config())
         .map_err(|err| AppError::invalid("als", err.to_string()))?;
     let neighbours = item_neighbours(
         &train.counts,
@@ -95,7 +100,7 @@ pub fn train_and_store(
     };
     let train_seconds = started.elapsed().as_secs_f64();
     let payload = encode(&model);
-    let parameters = json!({"params": params, "users": model.users.len(), "items": model.items.len(), "lines": lines});
+    let parameters = json!({"params": params, "users": model.users.len(), "items": model.items.len(), "lines": lines, "interactions": interactions});
     let version = store.write_recs_model(&RecsModelInput {
         kind: KIND.to_string(),
         parameters: parameters.to_string(),
@@ -107,6 +112,7 @@ pub fn train_and_store(
         users: model.users.len(),
         items: model.items.len(),
         lines,
+        interactions,
         load_seconds,
         train_seconds,
         bytes: payload.len(),
