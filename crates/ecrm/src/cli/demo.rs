@@ -165,5 +165,11 @@ pub fn run_demo(global: &GlobalOptions, args: DemoArgs) -> anyhow::Result<()> {
     if args.no_serve {
         return Ok(());
     }
-    super::serve::run(&demo, super::serve::ServeArgs { addr: args.addr })
+    super::serve::run(
+        &demo,
+        super::serve::ServeArgs {
+            addr: args.addr,
+            recs_retrain_minutes: 0,
+        },
+    )
 }

@@ -3,6 +3,7 @@
 pub mod eval;
 pub mod interactions;
 pub mod model;
+pub mod schedule;
 pub mod serve;
 
 use ecrm_core::phone::PhoneRegion;

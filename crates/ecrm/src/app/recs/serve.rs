@@ -117,6 +117,15 @@ impl RecsCache {
     }
 }
 
+impl RecsCache {
+    /// Serves `serving` from now on (a retrained version).
+    pub fn replace(&self, serving: Arc<Serving>) {
+        if let Ok(mut guard) = self.loaded.write() {
+            *guard = Some(serving);
+        }
+    }
+}
+
 impl Serving {
     /// Loads the latest stored model and the catalogue.
     pub fn load(store: &dyn Store, rules: ServingRules) -> Result<Serving, AppError> {
