@@ -35,7 +35,8 @@ pub struct RecItemView {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RecListView {
     /// `personalised`; `popularity` for unknown customers or customers without purchases;
-    /// `item_to_item` for similar products.
+    /// `item_to_item` for similar products, `trending` (in its category) for a product the model
+    /// has not seen yet.
     pub strategy: String,
     /// The model version used.
     pub model_version: i64,

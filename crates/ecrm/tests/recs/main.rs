@@ -284,4 +284,17 @@ fn trained_model_serves_with_rules_and_reasons() {
         similar_products(&*store, &cache, &rules, "nope", 5),
         Err(AppError::NotFound(_))
     ));
+    // a new catalogue product the model has not seen: what trends in its category
+    store
+        .write_products(&[product("boot", "shoes", true)], &ctx)
+        .expect("new product");
+    let fresh_cache = RecsCache::default();
+    let new = similar_products(&*store, &fresh_cache, &rules, "boot", 5).expect("new product");
+    assert_eq!(new.strategy, "trending");
+    let got: Vec<_> = new
+        .items
+        .iter()
+        .map(|i| (i.product_id.as_str(), i.reason.as_str()))
+        .collect();
+    assert_eq!(got, vec![("shoe", "trending in shoes")]);
 }

@@ -281,11 +281,7 @@ impl Serving {
     pub fn similar(&self, product_id: &str, n: usize) -> Result<RecList, AppError> {
         let Some(&i) = self.item_index.get(product_id) else {
             if self.catalogue.contains_key(product_id) {
-                return Ok(RecList {
-                    strategy: "none",
-                    model_version: self.version,
-                    items: Vec::new(),
-                });
+                return Ok(self.trending_like(product_id, n));
             }
             return Err(AppError::NotFound(format!("product {product_id}")));
         };
@@ -304,6 +300,33 @@ impl Serving {
             model_version: self.version,
             items,
         })
+    }
+
+    /// A new product (in the catalogue, not yet in the model): what trends in its category.
+    fn trending_like(&self, product_id: &str, n: usize) -> RecList {
+        let category = self.category_of(product_id);
+        let m = &self.model;
+        let mut order: Vec<usize> = (0..m.items.len()).collect();
+        order.sort_unstable_by(|a, b| m.trending[*b].total_cmp(&m.trending[*a]).then(a.cmp(b)));
+        let items = order
+            .into_iter()
+            .map(|i| (m.items[i].as_str(), m.trending[i]))
+            .filter(|(p, s)| *s > 0.0 && *p != product_id && self.allowed(p))
+            .filter(|(p, _)| category.is_none() || self.category_of(p) == category)
+            .take(n)
+            .map(|(p, s)| {
+                let reason = match category {
+                    Some(c) => format!("trending in {c}"),
+                    None => "trending now".to_string(),
+                };
+                self.item(p, s, reason)
+            })
+            .collect();
+        RecList {
+            strategy: "trending",
+            model_version: self.version,
+            items,
+        }
     }
 
     fn allowed(&self, product: &str) -> bool {
