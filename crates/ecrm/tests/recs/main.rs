@@ -252,6 +252,25 @@ fn trained_model_serves_with_rules_and_reasons() {
         "{solo:?}"
     );
     // unknown customer: popularity, marked so, with the category in the reason
+    let laces = recommendations_for(
+        &*store,
+        &cache,
+        &rules,
+        "solo",
+        PhoneRegion::CN,
+        5,
+        Some("laces"),
+        10 * day,
+    )
+    .expect("category");
+    assert_eq!(
+        laces
+            .items
+            .iter()
+            .map(|i| i.product_id.as_str())
+            .collect::<Vec<_>>(),
+        vec!["lace"]
+    );
     let nobody = get("nobody", 2).expect("unknown customer");
     assert_eq!(nobody.strategy, "popularity");
     assert_eq!(nobody.items[0].reason, "popular in shoes");
