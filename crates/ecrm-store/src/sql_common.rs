@@ -50,3 +50,54 @@ pub(crate) fn order_detail(
 ) -> serde_json::Value {
     serde_json::json!({ "total_cents": total_cents, "currency": currency, "lines": line_count, "status": status })
 }
+
+/// Groups rows that arrive sorted by customer into one [`crate::CustomerDays`] per customer, handing
+/// each finished customer to a sink (both backends stream the purchase-days query through it).
+pub(crate) struct CustomerDaysGrouper {
+    current: Option<crate::CustomerDays>,
+    customers: u64,
+}
+
+impl CustomerDaysGrouper {
+    pub(crate) fn new() -> CustomerDaysGrouper {
+        CustomerDaysGrouper {
+            current: None,
+            customers: 0,
+        }
+    }
+
+    /// Adds one day of `customer_id`; a new customer id finishes the previous customer.
+    pub(crate) fn push(
+        &mut self,
+        customer_id: String,
+        day: crate::PurchaseDay,
+        sink: &mut dyn FnMut(crate::CustomerDays) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        match self.current.as_mut() {
+            Some(open) if open.customer_id == customer_id => open.days.push(day),
+            _ => {
+                if let Some(done) = self.current.take() {
+                    self.customers += 1;
+                    sink(done)?;
+                }
+                self.current = Some(crate::CustomerDays {
+                    customer_id,
+                    days: vec![day],
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Finishes the last customer and returns how many customers were handed over.
+    pub(crate) fn finish(
+        mut self,
+        sink: &mut dyn FnMut(crate::CustomerDays) -> StoreResult<()>,
+    ) -> StoreResult<u64> {
+        if let Some(done) = self.current.take() {
+            self.customers += 1;
+            sink(done)?;
+        }
+        Ok(self.customers)
+    }
+}

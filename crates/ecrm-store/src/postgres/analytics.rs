@@ -12,6 +12,7 @@ use crate::analytics_model::{
     TraitWriteCounts,
 };
 use crate::error::StoreResult;
+use crate::sql_common::CustomerDaysGrouper;
 
 /// Orders and refunds per customer and UTC day, customers in byte order (`COLLATE "C"`).
 const PURCHASE_DAYS: &str = "SELECT i.customer_id, \
@@ -53,8 +54,7 @@ impl PostgresStore {
         self.with_connection(|conn| {
             let params: [&(dyn ToSql + Sync); 1] = [&until];
             let mut rows = conn.client.query_raw(PURCHASE_DAYS, params)?;
-            let mut current: Option<CustomerDays> = None;
-            let mut customers = 0u64;
+            let mut grouper = CustomerDaysGrouper::new();
             while let Some(row) = rows.next()? {
                 let customer_id: String = row.try_get(0)?;
                 let orders: i64 = row.try_get(2)?;
@@ -64,25 +64,9 @@ impl PostgresStore {
                     order_cents: row.try_get(3)?,
                     refund_cents: row.try_get(4)?,
                 };
-                match current.as_mut() {
-                    Some(open) if open.customer_id == customer_id => open.days.push(day),
-                    _ => {
-                        if let Some(done) = current.take() {
-                            customers += 1;
-                            sink(done)?;
-                        }
-                        current = Some(CustomerDays {
-                            customer_id,
-                            days: vec![day],
-                        });
-                    }
-                }
+                grouper.push(customer_id, day, sink)?;
             }
-            if let Some(done) = current.take() {
-                customers += 1;
-                sink(done)?;
-            }
-            Ok(customers)
+            grouper.finish(sink)
         })
     }
 

@@ -10,6 +10,7 @@ use crate::analytics_model::{
     TraitWriteCounts,
 };
 use crate::error::StoreResult;
+use crate::sql_common::CustomerDaysGrouper;
 
 /// Orders and refunds per customer and UTC day (floor division, so times before 1970 work too).
 const PURCHASE_DAYS: &str = "SELECT i.customer_id, \
@@ -33,8 +34,7 @@ impl SqliteStore {
         self.read(|conn| {
             let mut statement = conn.prepare_cached(PURCHASE_DAYS)?;
             let mut rows = statement.query([until])?;
-            let mut current: Option<CustomerDays> = None;
-            let mut customers = 0u64;
+            let mut grouper = CustomerDaysGrouper::new();
             while let Some(row) = rows.next()? {
                 let customer_id: String = row.get(0)?;
                 let day = PurchaseDay {
@@ -43,25 +43,9 @@ impl SqliteStore {
                     order_cents: row.get(3)?,
                     refund_cents: row.get(4)?,
                 };
-                match current.as_mut() {
-                    Some(open) if open.customer_id == customer_id => open.days.push(day),
-                    _ => {
-                        if let Some(done) = current.take() {
-                            customers += 1;
-                            sink(done)?;
-                        }
-                        current = Some(CustomerDays {
-                            customer_id,
-                            days: vec![day],
-                        });
-                    }
-                }
+                grouper.push(customer_id, day, sink)?;
             }
-            if let Some(done) = current.take() {
-                customers += 1;
-                sink(done)?;
-            }
-            Ok(customers)
+            grouper.finish(sink)
         })
     }
 
