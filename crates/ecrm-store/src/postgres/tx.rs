@@ -155,8 +155,11 @@ impl WriteTx for PgTx<'_> {
         Ok(())
     }
 
-    fn identifier_touch(&mut self, row: i64, seen_at: Millis) -> StoreResult<()> {
-        self.pending.touch(row, seen_at);
+    fn identifier_touch(&mut self, row: i64, first: Millis, last: Millis) -> StoreResult<()> {
+        self.pending.touch(row, first);
+        if last != first {
+            self.pending.touch(row, last);
+        }
         Ok(())
     }
 

@@ -156,12 +156,12 @@ impl WriteTx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn identifier_touch(&mut self, row: i64, seen_at: Millis) -> StoreResult<()> {
+    fn identifier_touch(&mut self, row: i64, first: Millis, last: Millis) -> StoreResult<()> {
         let mut statement = self.tx.prepare_cached(
-            "UPDATE identifiers SET first_seen = min(first_seen, ?2), last_seen = max(last_seen, ?2) \
-             WHERE id = ?1 AND (first_seen > ?2 OR last_seen < ?2)",
+            "UPDATE identifiers SET first_seen = min(first_seen, ?2), last_seen = max(last_seen, ?3) \
+             WHERE id = ?1 AND (first_seen > ?2 OR last_seen < ?3)",
         )?;
-        statement.execute(params![row, seen_at])?;
+        statement.execute(params![row, first, last])?;
         Ok(())
     }
 

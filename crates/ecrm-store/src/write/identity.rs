@@ -107,7 +107,7 @@ pub(crate) fn resolve_and_touch<T: WriteTx>(
 ) -> StoreResult<Resolution> {
     let resolution = resolve(tx, customer, seen_at, ctx)?;
     for row in &resolution.identifier_rows {
-        tx.identifier_touch(*row, seen_at)?;
+        tx.identifier_touch(*row, seen_at, seen_at)?;
     }
     Ok(resolution)
 }

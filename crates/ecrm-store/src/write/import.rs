@@ -77,10 +77,7 @@ impl ResolvedCache {
 
     pub(super) fn flush_touches<T: WriteTx>(&self, tx: &mut T) -> StoreResult<()> {
         for (row, (first, last)) in &self.seen {
-            tx.identifier_touch(*row, *first)?;
-            if last != first {
-                tx.identifier_touch(*row, *last)?;
-            }
+            tx.identifier_touch(*row, *first, *last)?;
         }
         Ok(())
     }

@@ -51,8 +51,8 @@ pub(crate) trait WriteTx {
         at: Millis,
     ) -> StoreResult<i64>;
     fn identifier_set_customer(&mut self, row: i64, customer_id: &str) -> StoreResult<()>;
-    /// Widens first_seen/last_seen to include `seen_at`.
-    fn identifier_touch(&mut self, row: i64, seen_at: Millis) -> StoreResult<()>;
+    /// Widens first_seen/last_seen to include `first`..=`last`.
+    fn identifier_touch(&mut self, row: i64, first: Millis, last: Millis) -> StoreResult<()>;
     fn identifiers_of_customer(&mut self, customer_id: &str) -> StoreResult<Vec<IdentifierRow>>;
     fn identifiers_by_rows(&mut self, rows: &[i64]) -> StoreResult<Vec<IdentifierRow>>;
 
