@@ -157,9 +157,7 @@ impl WriteTx for PgTx<'_> {
 
     fn identifier_touch(&mut self, row: i64, first: Millis, last: Millis) -> StoreResult<()> {
         self.pending.touch(row, first);
-        if last != first {
-            self.pending.touch(row, last);
-        }
+        self.pending.touch(row, last);
         Ok(())
     }
 
@@ -399,10 +397,9 @@ impl WriteTx for PgTx<'_> {
     }
 
     fn order_lines_insert_new(&mut self, lines: &[(i64, &OrderLine)]) -> StoreResult<()> {
-        for (order_row, line) in lines {
-            self.order_line_insert(*order_row, line)?;
-        }
-        Ok(())
+        lines
+            .iter()
+            .try_for_each(|(order_row, line)| self.order_line_insert(*order_row, line).map(drop))
     }
 
     fn order_line_insert(&mut self, order_row: i64, line: &OrderLine) -> StoreResult<bool> {
