@@ -13,6 +13,10 @@ use crate::model::{
     WriteContext, WriteCounts,
 };
 use crate::recs_model::{RecsInteraction, RecsLine, RecsModelInput, RecsModelRecord, RecsProduct};
+use crate::segments_model::{
+    ChangeBatch, ChangeCursor, FactRow, MembershipChange, MembershipRecord, NewSegment,
+    SegmentChangeQuery, SegmentChangeRecord, SegmentFlow, SegmentRecord,
+};
 use crate::tracked::{EventQuery, StoredEvent, TrackedBatch};
 
 /// Which database a store runs on.
@@ -126,4 +130,76 @@ pub trait Store: Send + Sync {
     fn write_recs_model(&self, model: &RecsModelInput) -> StoreResult<i64>;
     /// The latest stored recommendation model of `kind`.
     fn latest_recs_model(&self, kind: &str) -> StoreResult<Option<RecsModelRecord>>;
+
+    /// Customer changes after `cursor` (journal rows and events, at most `limit` of each), in id
+    /// order, and the cursor to continue from. Writers are serialised, so ids follow commit order
+    /// and no change is skipped; consumers re-read a customer's current state for each change.
+    fn customer_changes_since(
+        &self,
+        cursor: &ChangeCursor,
+        limit: usize,
+    ) -> StoreResult<ChangeBatch>;
+    /// The cursor after the last change stored now (a new consumer starts here).
+    fn change_cursor_head(&self) -> StoreResult<ChangeCursor>;
+    /// The position a named consumer of the change cursor saved last.
+    fn change_consumer_position(&self, consumer: &str) -> StoreResult<Option<ChangeCursor>>;
+    /// Saves a consumer's position (durable across restarts and processes).
+    fn save_change_consumer_position(
+        &self,
+        consumer: &str,
+        cursor: &ChangeCursor,
+        at: ecrm_core::time::Millis,
+    ) -> StoreResult<()>;
+
+    /// Streams what segments test about customers (profiles first, then order summaries, traits
+    /// and identifier kinds), of every customer or only of `customers`; returns the rows streamed.
+    fn segment_facts(
+        &self,
+        customers: Option<&[String]>,
+        sink: &mut dyn FnMut(FactRow) -> StoreResult<()>,
+    ) -> StoreResult<u64>;
+    /// The aggregate over each customer's events of `aggregate.event` (filters applied, only
+    /// events at or after `since`), for every customer with such events or only for `customers`.
+    /// Customers without a matching event are left out.
+    fn event_aggregates(
+        &self,
+        aggregate: &ecrm_core::segment::Aggregate,
+        since: Option<ecrm_core::time::Millis>,
+        customers: Option<&[String]>,
+    ) -> StoreResult<Vec<(String, f64)>>;
+
+    /// Every saved segment, by name.
+    fn segments(&self) -> StoreResult<Vec<SegmentRecord>>;
+    fn segment(&self, id: i64) -> StoreResult<Option<SegmentRecord>>;
+    fn segment_by_name(&self, name: &str) -> StoreResult<Option<SegmentRecord>>;
+    /// Creates a segment; `Conflict` when the name is taken.
+    fn create_segment(&self, segment: &NewSegment) -> StoreResult<SegmentRecord>;
+    /// Renames and/or redefines a segment; `NotFound` when missing, `Conflict` on a taken name.
+    fn update_segment(
+        &self,
+        id: i64,
+        name: &str,
+        definition: &str,
+        at: ecrm_core::time::Millis,
+    ) -> StoreResult<SegmentRecord>;
+    /// Deletes a segment and its memberships (its recorded changes are kept).
+    fn delete_segment(&self, id: i64) -> StoreResult<()>;
+    /// Applies entries and exits in one transaction: an entry of a member or an exit of a
+    /// non-member changes nothing; every other change is recorded. Returns the changes recorded.
+    fn apply_membership_changes(&self, changes: &[MembershipChange]) -> StoreResult<u64>;
+    /// Members of a segment in customer-id order, strictly after `after`.
+    fn segment_members(
+        &self,
+        segment_id: i64,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<MembershipRecord>>;
+    /// Member counts of every segment with members.
+    fn segment_sizes(&self) -> StoreResult<Vec<(i64, u64)>>;
+    /// Entries and exits per segment recorded at or after `since`.
+    fn segment_flows(&self, since: ecrm_core::time::Millis) -> StoreResult<Vec<SegmentFlow>>;
+    /// A customer's current memberships.
+    fn customer_memberships(&self, customer_id: &str) -> StoreResult<Vec<MembershipRecord>>;
+    /// Recorded entries and exits in id order, after `query.after`, filtered as the query says.
+    fn segment_changes(&self, query: &SegmentChangeQuery) -> StoreResult<Vec<SegmentChangeRecord>>;
 }

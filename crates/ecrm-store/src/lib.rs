@@ -4,6 +4,9 @@
 //! Architecture invariant: no HTTP, no clock, no business rule of its own; merge decisions come from
 //! `ecrm_core::identity`, and the shared write logic in `write/` runs unchanged on both backends.
 
+#[macro_use]
+mod segments_delegate;
+
 mod analytics_model;
 mod api;
 mod error;
@@ -11,7 +14,9 @@ mod migrations;
 mod model;
 mod postgres;
 mod recs_model;
+mod segments_model;
 mod sql_common;
+mod sql_segments;
 mod sqlite;
 mod tracked;
 mod write;
@@ -25,6 +30,7 @@ pub use error::{StoreError, StoreResult};
 pub use model::*;
 pub use postgres::PostgresStore;
 pub use recs_model::*;
+pub use segments_model::*;
 pub use sqlite::SqliteStore;
 pub use tracked::{EventCursor, EventQuery, StoredEvent, TrackedBatch, TrackedItem};
 

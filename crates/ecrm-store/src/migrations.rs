@@ -22,6 +22,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_recommendations.sql"),
         postgres: include_str!("../migrations/postgres/0002_recommendations.sql"),
     },
+    Migration {
+        version: 3,
+        name: "segments",
+        sqlite: include_str!("../migrations/sqlite/0003_segments.sql"),
+        postgres: include_str!("../migrations/postgres/0003_segments.sql"),
+    },
 ];
 
 /// The statement that creates the bookkeeping table (same text on both backends).

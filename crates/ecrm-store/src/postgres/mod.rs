@@ -5,10 +5,12 @@
 //! like SQLite's single writer, across processes too; reads run concurrently.
 
 mod analytics;
+mod changes;
 mod events;
 mod pending;
 mod read;
 mod recs;
+mod segments;
 mod tx;
 
 use std::collections::HashMap;
@@ -441,6 +443,8 @@ impl Store for PostgresStore {
     ) -> StoreResult<Vec<StoredEvent>> {
         self.read(|session| events::customer_events(session, customer_id, query))
     }
+
+    segment_store_methods!();
 }
 
 #[cfg(test)]

@@ -1,9 +1,11 @@
 //! The embedded SQLite store: one file in WAL mode, one writer connection, a pool of readers.
 
 mod analytics;
+mod changes;
 mod events;
 mod read;
 mod recs;
+mod segments;
 mod tx;
 
 use std::path::{Path, PathBuf};
@@ -292,4 +294,6 @@ impl Store for SqliteStore {
     ) -> StoreResult<Vec<StoredEvent>> {
         self.read(|conn| events::customer_events(conn, customer_id, query))
     }
+
+    segment_store_methods!();
 }

@@ -8,9 +8,11 @@ mod analytics;
 mod catalogue;
 mod identity;
 mod keys;
+mod memberships;
 mod orders;
 mod reads;
 mod recs;
+mod segments;
 mod tracking;
 
 macro_rules! conformance_suite {
@@ -59,4 +61,7 @@ conformance_suite!(
     recs::order_lines_stream_customer_orders_only,
     recs::interactions_come_from_product_events,
     recs::products_and_models_for_serving,
+    segments::change_cursor_reports_what_changed,
+    segments::segment_facts_and_event_aggregates,
+    memberships::segments_and_memberships,
 );

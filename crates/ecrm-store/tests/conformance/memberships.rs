@@ -1,0 +1,198 @@
+//! Saved segments and memberships with their recorded entries and exits.
+
+use ecrm_store::{MembershipChange, NewSegment, SegmentChangeQuery, Store, StoreError};
+
+pub fn segments_and_memberships(store: &dyn Store) {
+    let new = |name: &str, builtin: bool| NewSegment {
+        name: name.to_string(),
+        definition: "{\"has\":{\"identifier\":\"email\"}}".to_string(),
+        builtin,
+        at: 10,
+    };
+    let vip = store.create_segment(&new("vip", false)).expect("create");
+    let hv = store
+        .create_segment(&new("high-value", true))
+        .expect("builtin");
+    assert!(hv.builtin && !vip.builtin);
+    assert!(matches!(
+        store.create_segment(&new("vip", false)),
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        store.segment_by_name("vip").expect("by name"),
+        Some(vip.clone())
+    );
+    assert_eq!(store.segment(vip.id).expect("by id"), Some(vip.clone()));
+    let names: Vec<String> = store
+        .segments()
+        .expect("list")
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(names, ["high-value", "vip"]);
+    let renamed = store
+        .update_segment(vip.id, "vips", "{}", 20)
+        .expect("update");
+    assert_eq!(
+        (
+            renamed.name.as_str(),
+            renamed.definition.as_str(),
+            renamed.updated_at,
+            renamed.created_at
+        ),
+        ("vips", "{}", 20, 10)
+    );
+    assert!(matches!(
+        store.update_segment(vip.id, "high-value", "{}", 21),
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store.update_segment(9_999, "x", "{}", 21),
+        Err(StoreError::NotFound(_))
+    ));
+
+    let change = |segment_id: i64, customer: &str, enter: bool, at: i64| MembershipChange {
+        segment_id,
+        customer_id: customer.to_string(),
+        enter,
+        cause: "import".to_string(),
+        at,
+    };
+    let recorded = store
+        .apply_membership_changes(&[
+            change(vip.id, "c1", true, 30),
+            change(vip.id, "c2", true, 30),
+            change(vip.id, "c3", true, 30),
+            change(hv.id, "c1", true, 30),
+        ])
+        .expect("enter");
+    assert_eq!(recorded, 4);
+    assert_eq!(
+        store
+            .apply_membership_changes(&[
+                change(vip.id, "c1", true, 31),
+                change(vip.id, "c9", false, 31)
+            ])
+            .expect("no-ops"),
+        0,
+        "re-entering or leaving a segment one is not in changes nothing"
+    );
+    let page = store.segment_members(vip.id, None, 2).expect("page");
+    assert_eq!(
+        page.iter()
+            .map(|m| m.customer_id.as_str())
+            .collect::<Vec<_>>(),
+        ["c1", "c2"]
+    );
+    assert_eq!(page[0].entered_at, 30);
+    let rest = store
+        .segment_members(vip.id, Some("c2"), 2)
+        .expect("next page");
+    assert_eq!(
+        rest.iter()
+            .map(|m| m.customer_id.as_str())
+            .collect::<Vec<_>>(),
+        ["c3"]
+    );
+    assert_eq!(
+        store
+            .apply_membership_changes(&[change(vip.id, "c2", false, 40)])
+            .expect("exit"),
+        1
+    );
+    let mut sizes = store.segment_sizes().expect("sizes");
+    sizes.sort();
+    let mut expected = vec![(vip.id, 2), (hv.id, 1)];
+    expected.sort();
+    assert_eq!(sizes, expected);
+    let flows = store.segment_flows(35).expect("flows");
+    assert_eq!(flows.len(), 1);
+    assert_eq!(
+        (flows[0].segment_id, flows[0].entered, flows[0].exited),
+        (vip.id, 0, 1)
+    );
+    let c1: Vec<i64> = store
+        .customer_memberships("c1")
+        .expect("c1")
+        .into_iter()
+        .map(|m| m.segment_id)
+        .collect();
+    let mut expected = vec![vip.id, hv.id];
+    expected.sort();
+    assert_eq!(c1, expected);
+
+    let all = store
+        .segment_changes(&SegmentChangeQuery {
+            limit: 100,
+            ..SegmentChangeQuery::default()
+        })
+        .expect("all");
+    assert_eq!(all.len(), 5);
+    assert!(all.windows(2).all(|w| w[0].id < w[1].id), "id order");
+    assert_eq!(
+        (
+            all[4].change.as_str(),
+            all[4].customer_id.as_str(),
+            all[4].cause.as_str(),
+            all[4].at
+        ),
+        ("exit", "c2", "import", 40)
+    );
+    let after = store
+        .segment_changes(&SegmentChangeQuery {
+            after: all[2].id,
+            limit: 100,
+            ..SegmentChangeQuery::default()
+        })
+        .expect("after");
+    assert_eq!(after.len(), 2);
+    let of_c1 = store
+        .segment_changes(&SegmentChangeQuery {
+            customer_id: Some("c1".to_string()),
+            limit: 100,
+            ..SegmentChangeQuery::default()
+        })
+        .expect("c1");
+    assert_eq!(of_c1.len(), 2);
+    let of_hv = store
+        .segment_changes(&SegmentChangeQuery {
+            segment_id: Some(hv.id),
+            limit: 100,
+            ..SegmentChangeQuery::default()
+        })
+        .expect("hv");
+    assert_eq!(of_hv.len(), 1);
+    let both = store
+        .segment_changes(&SegmentChangeQuery {
+            segment_id: Some(vip.id),
+            customer_id: Some("c2".to_string()),
+            limit: 1,
+            ..SegmentChangeQuery::default()
+        })
+        .expect("both");
+    assert_eq!(both.len(), 1);
+
+    store.delete_segment(vip.id).expect("delete");
+    assert_eq!(store.segment(vip.id).expect("gone"), None);
+    assert!(
+        store
+            .segment_members(vip.id, None, 10)
+            .expect("members")
+            .is_empty()
+    );
+    assert!(matches!(
+        store.delete_segment(vip.id),
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(
+        store
+            .segment_changes(&SegmentChangeQuery {
+                limit: 100,
+                ..SegmentChangeQuery::default()
+            })
+            .expect("kept")
+            .len(),
+        5,
+        "history is kept"
+    );
+}
