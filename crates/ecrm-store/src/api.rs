@@ -54,6 +54,32 @@ pub trait Store: Send + Sync {
     /// The latest stored fit of `model`.
     fn latest_model_fit(&self, model: &str) -> StoreResult<Option<ModelFitRecord>>;
 
+    /// Streams the tracked events of known customers (every customer, or those listed), grouped
+    /// by customer in customer-id byte order (within a customer in no set order); returns the count.
+    fn customer_activity(
+        &self,
+        customers: Option<&[String]>,
+        sink: &mut dyn FnMut(&crate::ActivityRecord<'_>) -> StoreResult<()>,
+    ) -> StoreResult<u64>;
+    /// Streams the order and refund lines of known customers (every customer, or those listed)
+    /// with category and brand, grouped by customer in byte order; returns the count.
+    fn customer_purchase_lines(
+        &self,
+        customers: Option<&[String]>,
+        sink: &mut dyn FnMut(&crate::PurchaseLineRecord<'_>) -> StoreResult<()>,
+    ) -> StoreResult<u64>;
+    /// Streams every customer id (erased customers left out) in byte order; returns the count.
+    fn customer_ids(&self, sink: &mut dyn FnMut(&str) -> StoreResult<()>) -> StoreResult<u64>;
+    /// Opens a service ticket and returns its id.
+    fn write_ticket(&self, ticket: &crate::TicketInput) -> StoreResult<i64>;
+    /// Complaint tickets (topic `complaint`) opened in `[from, until)`, counted per customer, in
+    /// customer-id byte order.
+    fn complaint_counts(
+        &self,
+        from: ecrm_core::time::Millis,
+        until: ecrm_core::time::Millis,
+    ) -> StoreResult<Vec<(String, u32)>>;
+
     /// Writes order lines (new orders, refunds, guest orders), resolving their customers.
     fn write_orders(&self, lines: &[OrderLine], ctx: &WriteContext) -> StoreResult<WriteCounts>;
     /// Creates or updates customers and their identifiers.

@@ -15,6 +15,9 @@ pub fn explain_trait(name: &str, value: &Value, run: &Value) -> String {
         "lifecycle" => explain_lifecycle(value, run),
         "value_tier" => explain_value_tier(value, run),
         "risk_level" => explain_risk(value, run),
+        "behaviour" => super::explain_profile::explain_behaviour(value),
+        "interests" => super::explain_profile::explain_interests(value, run),
+        "spending" => super::explain_profile::explain_spending(value),
         _ => format!("{name} = {value}: no explanation is known for this trait"),
     }
 }
@@ -115,6 +118,12 @@ fn explain_clv(value: &Value, run: &Value) -> String {
 
 fn explain_lifecycle(value: &Value, run: &Value) -> String {
     let rules = &run["lifecycle_rules"];
+    if text(value, "stage") == "prospect" {
+        return format!(
+            "Stage prospect: as of {as_of}, the customer is known but has placed no order.",
+            as_of = text(run, "as_of"),
+        );
+    }
     let gap = match value["gap_before_last"].as_i64() {
         Some(gap) => format!("{gap} days between the last two order days"),
         None => "a single order day".to_string(),
@@ -159,12 +168,17 @@ fn explain_risk(value: &Value, run: &Value) -> String {
         None => "no churn risk (the lifetime models could not be trusted)".to_string(),
     };
     format!(
-        "Risk {level}: {churn}, refund rate {refund:.4}. Medium from a churn risk of {medium}, high \
-         from {high}; a refund rate of {raise} or more raises the level by one.",
+        "Risk {level}: {churn}, refund rate {refund:.4}, {complaints} complaint tickets in the last \
+         {window} days. Medium from a churn risk of {medium}, high from {high}; a refund rate of \
+         {raise} or more raises the level by one, and so do {to_raise} or more complaints (0: \
+         complaints ignored).",
         level = text(value, "level"),
         refund = num(value, "refund_rate"),
         medium = rules["medium_churn"],
         high = rules["high_churn"],
         raise = rules["high_refund_rate"],
+        complaints = value["complaints"],
+        window = rules["complaint_window_days"],
+        to_raise = rules["complaints_to_raise"],
     )
 }

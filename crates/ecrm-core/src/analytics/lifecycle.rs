@@ -159,7 +159,8 @@ pub fn value_tier(clv: f64, cutoffs: &ValueTierCutoffs) -> &'static str {
 
 /// Risk bands: churn risk (1 − P(alive)) at or above `high_churn` is high, at or above
 /// `medium_churn` medium; a refund rate (refunded over ordered value) at or above `high_refund_rate`
-/// raises the level by one. Complaint tickets will raise it too once tickets exist.
+/// raises the level by one, and so do `complaints_to_raise` or more complaint tickets (topic
+/// `complaint`) opened in the `complaint_window_days` before the as-of day.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RiskRules {
     /// Churn risk from which the risk is medium.
@@ -168,14 +169,21 @@ pub struct RiskRules {
     pub high_churn: f64,
     /// Refund rate that raises the level by one.
     pub high_refund_rate: f64,
+    /// Complaint tickets in the window that raise the level by one (0: complaints are ignored).
+    pub complaints_to_raise: u32,
+    /// Days before the as-of day in which complaint tickets count.
+    pub complaint_window_days: i64,
 }
 
 impl RiskRules {
-    /// Medium from 30 % churn risk, high from 60 %, raised by a refund rate of 20 % or more.
+    /// Medium from 30 % churn risk, high from 60 %, raised by a refund rate of 20 % or more and
+    /// by one complaint ticket or more in the last 365 days.
     pub const STANDARD: RiskRules = RiskRules {
         medium_churn: 0.3,
         high_churn: 0.6,
         high_refund_rate: 0.2,
+        complaints_to_raise: 1,
+        complaint_window_days: 365,
     };
 }
 
@@ -190,14 +198,21 @@ pub fn churn_band(churn_risk: f64, rules: &RiskRules) -> &'static str {
     }
 }
 
-/// The risk level from the churn risk (when the models are trusted) and the refund rate.
-pub fn risk_level(churn_risk: Option<f64>, refund_rate: f64, rules: &RiskRules) -> &'static str {
+/// The risk level from the churn risk (when the models are trusted), the refund rate and the
+/// complaint tickets in the window.
+pub fn risk_level(
+    churn_risk: Option<f64>,
+    refund_rate: f64,
+    complaints: u32,
+    rules: &RiskRules,
+) -> &'static str {
     let base = match churn_risk.map(|risk| churn_band(risk, rules)) {
         Some("high") => 2,
         Some("medium") => 1,
         _ => 0,
     };
-    let level = base + usize::from(refund_rate >= rules.high_refund_rate);
+    let complained = rules.complaints_to_raise > 0 && complaints >= rules.complaints_to_raise;
+    let level = base + usize::from(refund_rate >= rules.high_refund_rate) + usize::from(complained);
     ["low", "medium", "high"][level.min(2)]
 }
 
@@ -245,9 +260,24 @@ mod tests {
         assert_eq!(value_tier(99.0, &cutoffs), "platinum");
         assert_eq!(value_tier(49.0, &cutoffs), "bronze");
         let rules = RiskRules::STANDARD;
-        assert_eq!(risk_level(Some(0.1), 0.0, &rules), "low");
-        assert_eq!(risk_level(Some(0.1), 0.5, &rules), "medium");
-        assert_eq!(risk_level(Some(0.7), 0.5, &rules), "high");
-        assert_eq!(risk_level(None, 0.0, &rules), "low");
+        assert_eq!(risk_level(Some(0.1), 0.0, 0, &rules), "low");
+        assert_eq!(risk_level(Some(0.1), 0.5, 0, &rules), "medium");
+        assert_eq!(risk_level(Some(0.7), 0.5, 0, &rules), "high");
+        assert_eq!(risk_level(None, 0.0, 0, &rules), "low");
+        assert_eq!(
+            risk_level(None, 0.0, 1, &rules),
+            "medium",
+            "a complaint raises"
+        );
+        assert_eq!(
+            risk_level(Some(0.4), 0.5, 2, &rules),
+            "high",
+            "capped at high"
+        );
+        let ignore = RiskRules {
+            complaints_to_raise: 0,
+            ..rules
+        };
+        assert_eq!(risk_level(None, 0.0, 5, &ignore), "low");
     }
 }

@@ -7,24 +7,33 @@
 //! * [`gamma_gamma`]: the Gamma-Gamma spend model: fit and expected order value.
 //! * [`clv`]: lifetime value over months with a monthly discount rate, refused when the fits
 //!   cannot be trusted.
+//! * [`activity`], [`behaviour`], [`interests`], [`spending`]: the profile traits from tracked
+//!   events and order lines (sessions, browse paths, decayed affinities, price percentiles).
 //! * [`hyp2f1`] and [`special`]: the special functions the models need.
 //!
 //! Architecture invariant: no I/O and no clock; the as-of day and the horizons are arguments.
 //! The CDNOW data of Fader & Hardie pins every model to its published figures in the tests.
 
+pub mod activity;
+pub mod behaviour;
 pub mod bgnbd;
 mod bgnbd_likelihood;
 pub mod clv;
 pub mod error;
 pub mod explain;
+pub mod explain_profile;
 pub mod gamma_gamma;
 pub mod hyp2f1;
+pub mod interests;
 pub mod lifecycle;
 mod optimize;
+#[cfg(test)]
+mod profile_tests;
 pub mod purchases;
 pub mod rfm;
 mod rfm_classes;
 pub mod special;
+pub mod spending;
 #[cfg(test)]
 mod test_data;
 

@@ -8,6 +8,7 @@ mod analytics;
 mod changes;
 mod events;
 mod pending;
+mod profile;
 mod read;
 mod recs;
 mod segments;
@@ -296,6 +297,34 @@ impl Store for PostgresStore {
 
     fn latest_recs_model(&self, kind: &str) -> StoreResult<Option<crate::RecsModelRecord>> {
         self.recs_model_latest(kind)
+    }
+
+    fn customer_activity(
+        &self,
+        customers: Option<&[String]>,
+        sink: &mut dyn FnMut(&crate::ActivityRecord<'_>) -> StoreResult<()>,
+    ) -> StoreResult<u64> {
+        self.activity(customers, sink)
+    }
+
+    fn customer_purchase_lines(
+        &self,
+        customers: Option<&[String]>,
+        sink: &mut dyn FnMut(&crate::PurchaseLineRecord<'_>) -> StoreResult<()>,
+    ) -> StoreResult<u64> {
+        self.purchase_lines(customers, sink)
+    }
+
+    fn customer_ids(&self, sink: &mut dyn FnMut(&str) -> StoreResult<()>) -> StoreResult<u64> {
+        self.all_customer_ids(sink)
+    }
+
+    fn write_ticket(&self, ticket: &crate::TicketInput) -> StoreResult<i64> {
+        self.ticket_insert(ticket)
+    }
+
+    fn complaint_counts(&self, from: i64, until: i64) -> StoreResult<Vec<(String, u32)>> {
+        self.complaints(from, until)
     }
 
     fn customer_purchase_days(

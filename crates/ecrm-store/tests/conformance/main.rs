@@ -10,6 +10,7 @@ mod identity;
 mod keys;
 mod memberships;
 mod orders;
+mod profile;
 mod reads;
 mod recs;
 mod segments;
@@ -58,6 +59,8 @@ conformance_suite!(
     analytics::purchase_days_merge_same_day_and_skip_guests,
     analytics::traits_upsert_and_record_changes,
     analytics::model_fits_are_versioned,
+    profile::activity_and_lines_are_grouped_by_customer,
+    profile::complaint_tickets_are_counted_per_customer,
     recs::order_lines_stream_customer_orders_only,
     recs::interactions_come_from_product_events,
     recs::products_and_models_for_serving,

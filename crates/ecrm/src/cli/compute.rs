@@ -1,6 +1,7 @@
 //! `ecrm compute`: recompute RFM, the lifetime-value models and every batch trait.
 
 use clap::Args;
+use ecrm_core::analytics::interests::InterestRules;
 use ecrm_core::analytics::lifecycle::{LifecycleRules, RiskRules, ValueTierRules};
 
 use super::GlobalOptions;
@@ -29,6 +30,12 @@ pub struct ComputeArgs {
     /// A gap longer than this before the last order: `reactivated`.
     #[arg(long, default_value_t = LifecycleRules::STANDARD.reactivation_gap_days)]
     reactivation_gap_days: i64,
+    /// Days after which an interest signal (view, cart add, purchase) counts half.
+    #[arg(long, default_value_t = InterestRules::STANDARD.half_life_days)]
+    interest_half_life_days: f64,
+    /// Complaint tickets (in the last 365 days) that raise the risk level by one; 0 ignores them.
+    #[arg(long, default_value_t = RiskRules::STANDARD.complaints_to_raise)]
+    complaints_to_raise: u32,
     #[arg(long)]
     json: bool,
 }
@@ -49,7 +56,11 @@ pub fn run(global: &GlobalOptions, args: ComputeArgs) -> anyhow::Result<()> {
             reactivation_gap_days: args.reactivation_gap_days,
         },
         tiers: ValueTierRules::STANDARD,
-        risk: RiskRules::STANDARD,
+        risk: RiskRules {
+            complaints_to_raise: args.complaints_to_raise,
+            ..RiskRules::STANDARD
+        },
+        interests: interest_rules(args.interest_half_life_days)?,
     };
     let report = run_compute(&*store, &options, now_millis())?;
     if args.json {
@@ -67,8 +78,15 @@ pub fn run(global: &GlobalOptions, args: ComputeArgs) -> anyhow::Result<()> {
         ),
     }
     println!(
-        "{} traits written ({} changed), run {}",
-        report.traits_written, report.traits_changed, report.run_id
+        "{} traits written ({} changed), run {}; {} prospects",
+        report.traits_written, report.traits_changed, report.run_id, report.prospects
+    );
+    println!(
+        "behaviour and interests of {} customers from {} events: {} traits written ({} changed)",
+        report.profiles.customers,
+        report.profiles.events,
+        report.profiles.written,
+        report.profiles.changed
     );
     println!("{:<16} {:>9} {:>14}", "phase", "seconds", "peak RSS MiB");
     for phase in &report.phases {
@@ -79,6 +97,17 @@ pub fn run(global: &GlobalOptions, args: ComputeArgs) -> anyhow::Result<()> {
     }
     println!("{:<16} {:>9.3}", "total", report.seconds);
     Ok(())
+}
+
+/// The interest rules with a half-life from the command line (a positive number of days).
+pub fn interest_rules(half_life_days: f64) -> anyhow::Result<InterestRules> {
+    if !(half_life_days.is_finite() && half_life_days > 0.0) {
+        anyhow::bail!("--interest-half-life-days must be a positive number of days");
+    }
+    Ok(InterestRules {
+        half_life_days,
+        ..InterestRules::STANDARD
+    })
 }
 
 /// Prints a customer's stored traits with their explanations (for `ecrm customers show`).

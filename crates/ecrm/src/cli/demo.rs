@@ -128,6 +128,7 @@ pub fn run_demo(global: &GlobalOptions, args: DemoArgs) -> anyhow::Result<()> {
         lifecycle: LifecycleRules::STANDARD,
         tiers: ValueTierRules::STANDARD,
         risk: RiskRules::STANDARD,
+        interests: ecrm_core::analytics::interests::InterestRules::STANDARD,
     };
     let report = run_compute(&*store, &compute, now_millis())?;
     eprintln!(

@@ -8,4 +8,5 @@ mod import_bad_input;
 mod import_datasets;
 mod import_events;
 mod import_formats;
+mod intelligence_profile;
 mod support;

@@ -4,17 +4,22 @@
 //! query), RFM with value classes and R×F segments, the BG/NBD fit, the Gamma-Gamma fit,
 //! predictions per customer, and the write-back of traits (plus their history) in one transaction.
 //!
-//! Traits written per customer with an order: `rfm`, `lifecycle` and `risk_level`; and, only when
-//! both model fits can be trusted, `clv` and `value_tier` (never numbers from an untrusted fit).
+//! Traits written per customer with an order: `rfm`, `lifecycle`, `risk_level` (with the complaint
+//! tickets of the window) and `spending`; and, only when both model fits can be trusted, `clv` and
+//! `value_tier` (never numbers from an untrusted fit). Customers without an order get the lifecycle
+//! stage `prospect`. A last phase recomputes the event-driven `behaviour` and `interests` of every
+//! customer with events or order lines (see `profile`).
 //! The run itself is stored as a `compute` model fit holding the shared context every explanation
 //! needs (as-of day, RFM score ranges, fitted parameters, rule settings).
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use chrono::NaiveDate;
+use ecrm_core::analytics::interests::InterestRules;
 use ecrm_core::analytics::lifecycle::{
-    LifecycleInput, LifecycleRules, RiskRules, ValueTierCutoffs, ValueTierRules, churn_band,
-    lifecycle_stage, risk_level, value_tier, value_tier_cutoffs,
+    LifecycleInput, LifecycleRules, LifecycleStage, RiskRules, ValueTierCutoffs, ValueTierRules,
+    churn_band, lifecycle_stage, risk_level, value_tier, value_tier_cutoffs,
 };
 use ecrm_core::analytics::{
     PurchaseHistory, RfmRow, RfmThresholds, ScoreRange, TimeUnit, rf_segment, rfm_thresholds,
@@ -28,6 +33,7 @@ use serde_json::{Value, json};
 use super::clv::{
     CLV_CONFIG_MONTHS, CLV_MONTHLY_DISCOUNT, ModelFits, Prediction, fit_models, predict, store_fits,
 };
+use super::profile::{ProfileCounts, ProfileRun, load_lines, spending_traits, write_event_traits};
 use super::rfm::rfm_rows;
 use super::{date_of, day_of, load_purchases};
 use crate::app::AppError;
@@ -45,6 +51,8 @@ pub struct ComputeOptions {
     pub tiers: ValueTierRules,
     /// Risk bands.
     pub risk: RiskRules,
+    /// Interest weights and half-life.
+    pub interests: InterestRules,
 }
 
 /// Seconds and peak memory of one phase.
@@ -79,6 +87,10 @@ pub struct ComputeReport {
     pub traits_written: u64,
     /// Of those, values that changed.
     pub traits_changed: u64,
+    /// Customers without an order (lifecycle `prospect`).
+    pub prospects: u64,
+    /// What the behaviour and interests pass did.
+    pub profiles: ProfileCounts,
     /// The phases in order.
     pub phases: Vec<Phase>,
     /// Wall seconds of the whole run.
@@ -117,6 +129,13 @@ pub fn run_compute(
         .as_of
         .unwrap_or_else(|| date_of(table.last_order_day().map_or(0, |day| day + 1)));
     let as_of_day = day_of(as_of);
+    let as_of_millis = date_to_millis(as_of);
+    let lines = load_lines(store, None, as_of_millis)?;
+    let window = options.risk.complaint_window_days * ecrm_core::time::DAY_MILLIS;
+    let complaints: HashMap<String, u32> = store
+        .complaint_counts(as_of_millis - window, as_of_millis)?
+        .into_iter()
+        .collect();
     timer.lap("load");
 
     let rows = rfm_rows(&table, as_of_day);
@@ -152,18 +171,45 @@ pub fn run_compute(
         window_end: Some(date_to_millis(as_of)),
         fitted_at: now,
     })?;
-    let mut traits = rows.iter().zip(&classes).flat_map(|(row, class)| {
-        let index = table.position(&row.customer_id).unwrap_or(usize::MAX);
-        let days = if index == usize::MAX {
-            &[][..]
-        } else {
-            table.days_of(index)
-        };
-        let prediction = predictions.get(index).and_then(Option::as_ref);
-        customer_traits(row, *class, days, prediction, as_of_day, &cutoffs, options)
-    });
+    let mut prospect_ids = Vec::new();
+    store.customer_ids(&mut |id| {
+        if table.position(id).is_none() {
+            prospect_ids.push(id.to_string());
+        }
+        Ok(())
+    })?;
+    let context = TraitContext {
+        as_of_day,
+        cutoffs: &cutoffs,
+        complaints: &complaints,
+        options,
+    };
+    let mut traits = rows
+        .iter()
+        .zip(&classes)
+        .flat_map(|(row, class)| {
+            let index = table.position(&row.customer_id).unwrap_or(usize::MAX);
+            let days = if index == usize::MAX {
+                &[][..]
+            } else {
+                table.days_of(index)
+            };
+            let prediction = predictions.get(index).and_then(Option::as_ref);
+            customer_traits(row, *class, days, prediction, &context)
+        })
+        .chain(prospect_ids.iter().map(|id| prospect_trait(id)))
+        .chain(spending_traits(&lines));
     let counts = store.write_traits(&mut traits, now, Some(run_id))?;
     timer.lap("write_back");
+
+    let profile_run = ProfileRun {
+        as_of: as_of_millis,
+        until: as_of_millis,
+        rules: options.interests,
+        model_fit_id: Some(run_id),
+    };
+    let profiles = write_event_traits(store, None, &lines, &profile_run)?;
+    timer.lap("profiles");
 
     Ok(ComputeReport {
         as_of,
@@ -175,6 +221,8 @@ pub fn run_compute(
         fit_ids,
         traits_written: counts.written,
         traits_changed: counts.changed,
+        prospects: prospect_ids.len() as u64,
+        profiles,
         phases: timer.phases,
         seconds: wall.elapsed().as_secs_f64(),
     })
@@ -213,16 +261,41 @@ fn predict_all(
     })
 }
 
+/// What every customer's traits share.
+struct TraitContext<'a> {
+    as_of_day: i64,
+    cutoffs: &'a ValueTierCutoffs,
+    complaints: &'a HashMap<String, u32>,
+    options: &'a ComputeOptions,
+}
+
+/// The lifecycle trait of a customer without an order.
+fn prospect_trait(customer_id: &str) -> TraitWrite {
+    TraitWrite {
+        customer_id: customer_id.to_string(),
+        name: "lifecycle".to_string(),
+        value: json!({
+            "stage": LifecycleStage::Prospect.name(), "days_since_first": null,
+            "days_since_last": null, "gap_before_last": null,
+        })
+        .to_string(),
+    }
+}
+
 /// The traits of one customer with an order.
 fn customer_traits(
     row: &RfmRow,
     class: ecrm_core::analytics::ValueClass,
     days: &[ecrm_core::analytics::PurchaseDay],
     prediction: Option<&Prediction>,
-    as_of_day: i64,
-    cutoffs: &ValueTierCutoffs,
-    options: &ComputeOptions,
+    context: &TraitContext<'_>,
 ) -> Vec<TraitWrite> {
+    let TraitContext {
+        as_of_day,
+        cutoffs,
+        complaints,
+        options,
+    } = *context;
     let trait_of = |name: &str, value: Value| TraitWrite {
         customer_id: row.customer_id.clone(),
         name: name.to_string(),
@@ -265,11 +338,12 @@ fn customer_traits(
         0.0
     };
     let churn_risk = prediction.map(|p| 1.0 - p.probability_alive);
+    let complaints = complaints.get(&row.customer_id).copied().unwrap_or(0);
     out.push(trait_of(
         "risk_level",
         json!({
-            "level": risk_level(churn_risk, refund_rate, &options.risk),
-            "churn_risk": churn_risk, "refund_rate": refund_rate,
+            "level": risk_level(churn_risk, refund_rate, complaints, &options.risk),
+            "churn_risk": churn_risk, "refund_rate": refund_rate, "complaints": complaints,
         }),
     ));
     if let Some(p) = prediction {
@@ -349,6 +423,7 @@ fn run_parameters(
         "value_tier_rules": options.tiers,
         "value_tier_cutoffs": cutoffs,
         "risk_rules": options.risk,
+        "interest_rules": options.interests,
     })
 }
 

@@ -6,6 +6,7 @@
 
 pub mod clv;
 pub mod compute;
+pub mod profile;
 pub mod rfm;
 pub mod traits;
 

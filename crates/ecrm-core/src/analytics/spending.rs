@@ -1,0 +1,139 @@
+//! The `spending` trait: average order value, total spend and the price band.
+//!
+//! * `orders`: distinct orders; `ordered_cents`: their value; `total_spend_cents`: net of refunds;
+//! * `aov_cents`: `ordered_cents / orders`, rounded to the nearest cent;
+//! * `price_percentile` (0–100): the quantity-weighted mean, over the customer's bought lines, of
+//!   the percentile of the line's unit price among the unit prices of every bought line in the same
+//!   category (mid-rank: lines cheaper count fully, lines at the same price half). Lines without a
+//!   category are compared with the other uncategorised lines;
+//! * `price_band`: `budget` below 100/3, `premium` from 200/3, `mid` in between.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::activity::PurchaseLine;
+use super::behaviour::round_to;
+
+/// Every bought line's unit price, by category, sorted: the population of the percentiles.
+#[derive(Debug, Clone, Default)]
+pub struct PriceIndex {
+    prices: HashMap<String, Vec<i64>>,
+    sorted: bool,
+}
+
+impl PriceIndex {
+    /// An empty index.
+    pub fn new() -> Self {
+        PriceIndex::default()
+    }
+
+    /// Adds one bought line's unit price (refund lines are not added).
+    pub fn add(&mut self, category: Option<&str>, unit_price_cents: i64) {
+        self.sorted = false;
+        match self.prices.get_mut(category.unwrap_or("")) {
+            Some(list) => list.push(unit_price_cents),
+            None => {
+                self.prices
+                    .insert(category.unwrap_or("").to_string(), vec![unit_price_cents]);
+            }
+        }
+    }
+
+    /// Sorts the prices; call once after the last `add`.
+    pub fn finish(&mut self) {
+        for list in self.prices.values_mut() {
+            list.sort_unstable();
+        }
+        self.sorted = true;
+    }
+
+    /// Lines indexed in `category` (`None`: uncategorised).
+    pub fn lines_in(&self, category: Option<&str>) -> usize {
+        self.prices.get(category.unwrap_or("")).map_or(0, Vec::len)
+    }
+
+    /// The mid-rank percentile (0–100) of `price` in `category`, `None` for an empty category or
+    /// an unsorted index.
+    pub fn percentile(&self, category: Option<&str>, price: i64) -> Option<f64> {
+        let list = self.prices.get(category.unwrap_or(""))?;
+        if list.is_empty() || !self.sorted {
+            return None;
+        }
+        let below = list.partition_point(|&p| p < price);
+        let up_to = list.partition_point(|&p| p <= price);
+        let equal = up_to - below;
+        Some(100.0 * (below as f64 + 0.5 * equal as f64) / list.len() as f64)
+    }
+}
+
+/// The `spending` trait's value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Spending {
+    /// Distinct orders.
+    pub orders: u64,
+    /// Value of those orders, in cents.
+    pub ordered_cents: i64,
+    /// Ordered minus refunded, in cents.
+    pub total_spend_cents: i64,
+    /// Average order value in cents (`None` without an order).
+    pub aov_cents: Option<i64>,
+    /// Price percentile within the category, 0–100 (1 decimal).
+    pub price_percentile: Option<f64>,
+    /// `budget`, `mid` or `premium`.
+    pub price_band: Option<&'static str>,
+    /// Bought lines the percentile averages over.
+    pub priced_lines: u64,
+}
+
+/// The band of a price percentile.
+pub fn price_band(percentile: f64) -> &'static str {
+    if percentile < 100.0 / 3.0 {
+        "budget"
+    } else if percentile < 200.0 / 3.0 {
+        "mid"
+    } else {
+        "premium"
+    }
+}
+
+/// The spending of a customer from their lines, with the percentiles of `index`.
+pub fn spending(lines: &[PurchaseLine<'_>], index: &PriceIndex) -> Spending {
+    let mut orders: Vec<u64> = lines
+        .iter()
+        .filter(|l| !l.refund)
+        .map(|l| l.order)
+        .collect();
+    orders.sort_unstable();
+    orders.dedup();
+    let ordered_cents: i64 = lines
+        .iter()
+        .filter(|l| !l.refund)
+        .map(|l| l.amount_cents)
+        .sum();
+    let refunded: i64 = lines
+        .iter()
+        .filter(|l| l.refund)
+        .map(|l| l.amount_cents)
+        .sum();
+    let (mut weighted, mut weight, mut priced_lines) = (0.0, 0.0, 0u64);
+    for line in lines.iter().filter(|l| !l.refund) {
+        if let Some(p) = index.percentile(line.category, line.unit_price_cents) {
+            let units = line.quantity.max(1) as f64;
+            weighted += p * units;
+            weight += units;
+            priced_lines += 1;
+        }
+    }
+    let price_percentile = (weight > 0.0).then(|| round_to(weighted / weight, 1));
+    let count = orders.len() as i64;
+    Spending {
+        orders: orders.len() as u64,
+        ordered_cents,
+        total_spend_cents: ordered_cents - refunded.abs(),
+        aov_cents: (count > 0).then(|| (ordered_cents as f64 / count as f64).round() as i64),
+        price_percentile,
+        price_band: price_percentile.map(price_band),
+        priced_lines,
+    }
+}

@@ -1,0 +1,305 @@
+//! The profile traits: `behaviour` and `interests` (event-driven: recomputed for the customers an
+//! event or order touches, and for everyone by `ecrm compute`) and `spending` (batch: its price
+//! percentiles compare with every customer's lines).
+//!
+//! Order lines are loaded once into a compact table (categories and brands interned); events are
+//! streamed grouped by customer and never held for more than one customer at a time.
+
+use std::collections::HashMap;
+
+use ecrm_core::analytics::activity::{Activity, PurchaseLine};
+use ecrm_core::analytics::behaviour::behaviour;
+use ecrm_core::analytics::interests::{InterestRules, interests};
+use ecrm_core::analytics::spending::{PriceIndex, spending};
+use ecrm_core::time::Millis;
+use ecrm_store::{ActivityRecord, Store, TraitWrite};
+use serde::Serialize;
+
+use crate::app::AppError;
+
+/// The model name of the stored context of event-driven profile writes.
+pub const PROFILE_MODEL: &str = "profile";
+
+/// Customers whose traits are written per store transaction while streaming.
+const WRITE_BATCH: usize = 20_000;
+
+#[derive(Debug, Clone, Copy)]
+struct CompactLine {
+    order: u32,
+    refund: bool,
+    at: Millis,
+    category: u32,
+    brand: u32,
+    quantity: i64,
+    unit_price_cents: i64,
+    amount_cents: i64,
+}
+
+/// Every loaded customer's order lines, flat: customer `i` owns `lines[offsets[i]..offsets[i + 1]]`.
+#[derive(Debug, Default)]
+pub struct LineTable {
+    ids: Vec<String>,
+    offsets: Vec<usize>,
+    lines: Vec<CompactLine>,
+    /// Interned category and brand names; index 0 is "none".
+    names: Vec<String>,
+    name_index: HashMap<String, u32>,
+}
+
+impl LineTable {
+    fn intern(&mut self, name: Option<&str>) -> u32 {
+        let Some(name) = name else { return 0 };
+        if let Some(&index) = self.name_index.get(name) {
+            return index;
+        }
+        let index = self.names.len() as u32;
+        self.names.push(name.to_string());
+        self.name_index.insert(name.to_string(), index);
+        index
+    }
+
+    fn name(&self, index: u32) -> Option<&str> {
+        (index != 0).then(|| self.names[index as usize].as_str())
+    }
+
+    /// Customers loaded.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether no customer was loaded.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The customer id at `index`.
+    pub fn id(&self, index: usize) -> &str {
+        &self.ids[index]
+    }
+
+    /// The index of `customer_id`, if loaded.
+    pub fn position(&self, customer_id: &str) -> Option<usize> {
+        self.ids
+            .binary_search_by(|id| id.as_bytes().cmp(customer_id.as_bytes()))
+            .ok()
+    }
+
+    /// The lines of customer `index`, in the core's form.
+    pub fn lines_of(&self, index: usize) -> Vec<PurchaseLine<'_>> {
+        self.lines[self.offsets[index]..self.offsets[index + 1]]
+            .iter()
+            .map(|line| PurchaseLine {
+                order: u64::from(line.order),
+                refund: line.refund,
+                at: line.at,
+                category: self.name(line.category),
+                brand: self.name(line.brand),
+                quantity: line.quantity,
+                unit_price_cents: line.unit_price_cents,
+                amount_cents: line.amount_cents,
+            })
+            .collect()
+    }
+
+    /// The unit prices of every bought line by category, for the price percentiles.
+    pub fn price_index(&self) -> PriceIndex {
+        let mut index = PriceIndex::new();
+        for line in self.lines.iter().filter(|line| !line.refund) {
+            index.add(self.name(line.category), line.unit_price_cents);
+        }
+        index.finish();
+        index
+    }
+}
+
+/// Loads the order lines placed before `until` of every customer, or of the listed ones.
+pub fn load_lines(
+    store: &dyn Store,
+    customers: Option<&[String]>,
+    until: Millis,
+) -> Result<LineTable, AppError> {
+    let mut table = LineTable {
+        offsets: vec![0],
+        names: vec![String::new()],
+        ..LineTable::default()
+    };
+    let mut orders: HashMap<String, u32> = HashMap::new();
+    store.customer_purchase_lines(customers, &mut |line| {
+        if line.ordered_at >= until {
+            return Ok(());
+        }
+        if table.ids.last().map(String::as_str) != Some(line.customer_id) {
+            if !table.ids.is_empty() {
+                table.offsets.push(table.lines.len());
+            }
+            table.ids.push(line.customer_id.to_string());
+            orders.clear();
+        }
+        let next = orders.len() as u32;
+        let order = *orders.entry(line.order_key.to_string()).or_insert(next);
+        let category = table.intern(line.category);
+        let brand = table.intern(line.brand);
+        table.lines.push(CompactLine {
+            order,
+            refund: line.kind == "refund",
+            at: line.ordered_at,
+            category,
+            brand,
+            quantity: line.quantity,
+            unit_price_cents: line.unit_price_cents,
+            amount_cents: line.amount_cents,
+        });
+        Ok(())
+    })?;
+    if !table.ids.is_empty() {
+        table.offsets.push(table.lines.len());
+    }
+    Ok(table)
+}
+
+/// The `spending` trait of every customer in `table`.
+pub fn spending_traits(table: &LineTable) -> impl Iterator<Item = TraitWrite> + '_ {
+    let index = table.price_index();
+    (0..table.len()).map(move |i| TraitWrite {
+        customer_id: table.ids[i].clone(),
+        name: "spending".to_string(),
+        value: json_text(&spending(&table.lines_of(i), &index)),
+    })
+}
+
+fn json_text(value: &impl Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".to_string())
+}
+
+/// The `behaviour` and `interests` traits of one customer.
+fn event_traits_of(
+    customer_id: &str,
+    activities: &mut [(i64, Activity)],
+    lines: &[PurchaseLine<'_>],
+    as_of: Millis,
+    rules: &InterestRules,
+) -> [TraitWrite; 2] {
+    activities.sort_by_key(|(id, activity)| (activity.at, *id));
+    let list: Vec<Activity> = activities.iter().map(|(_, a)| a.clone()).collect();
+    let trait_of = |name: &str, value: String| TraitWrite {
+        customer_id: customer_id.to_string(),
+        name: name.to_string(),
+        value,
+    };
+    [
+        trait_of("behaviour", json_text(&behaviour(&list, lines))),
+        trait_of(
+            "interests",
+            json_text(&interests(&list, lines, as_of, rules)),
+        ),
+    ]
+}
+
+fn reduce(record: &ActivityRecord<'_>) -> (i64, Activity) {
+    let properties = serde_json::from_str(record.properties).unwrap_or(serde_json::Value::Null);
+    (
+        record.event_id,
+        Activity::from_event(record.kind, record.name, record.occurred_at, &properties),
+    )
+}
+
+/// The settings of one profile pass.
+#[derive(Debug, Clone, Copy)]
+pub struct ProfileRun {
+    /// Ages (for the interest decay) count from here.
+    pub as_of: Millis,
+    /// Events from here on are left out.
+    pub until: Millis,
+    /// Interest weights and half-life.
+    pub rules: InterestRules,
+    /// The stored context the traits point at (for their explanations).
+    pub model_fit_id: Option<i64>,
+}
+
+/// What a profile pass wrote.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct ProfileCounts {
+    /// Customers profiled.
+    pub customers: u64,
+    /// Events read.
+    pub events: u64,
+    /// Traits written.
+    pub written: u64,
+    /// Of those, changed values.
+    pub changed: u64,
+}
+
+/// Recomputes `behaviour` and `interests` as of `as_of` (events from then on are left out) of
+/// every customer with events or lines (`None`), or of the listed customers, and writes them in
+/// batches under `model_fit_id`.
+pub fn write_event_traits(
+    store: &dyn Store,
+    customers: Option<&[String]>,
+    lines: &LineTable,
+    run: &ProfileRun,
+) -> Result<ProfileCounts, AppError> {
+    let ProfileRun {
+        as_of,
+        until,
+        ref rules,
+        model_fit_id,
+    } = *run;
+    let mut counts = ProfileCounts::default();
+    let mut pending: Vec<TraitWrite> = Vec::new();
+    let flush = |pending: &mut Vec<TraitWrite>, counts: &mut ProfileCounts| {
+        let written = store.write_traits(&mut pending.drain(..), as_of, model_fit_id)?;
+        counts.written += written.written;
+        counts.changed += written.changed;
+        Ok::<(), ecrm_store::StoreError>(())
+    };
+    let mut seen = vec![false; lines.len()];
+    let mut current: Option<String> = None;
+    let mut activities: Vec<(i64, Activity)> = Vec::new();
+    let mut finish = |id: &str, activities: &mut Vec<(i64, Activity)>, pending: &mut Vec<_>| {
+        let index = lines.position(id);
+        if let Some(index) = index {
+            seen[index] = true;
+        }
+        let own = index.map(|i| lines.lines_of(i)).unwrap_or_default();
+        pending.extend(event_traits_of(id, activities, &own, as_of, rules));
+        activities.clear();
+    };
+    store.customer_activity(customers, &mut |record| {
+        if record.occurred_at >= until {
+            return Ok(());
+        }
+        counts.events += 1;
+        if current.as_deref() != Some(record.customer_id) {
+            if let Some(id) = current.take() {
+                finish(&id, &mut activities, &mut pending);
+                counts.customers += 1;
+                if pending.len() >= 2 * WRITE_BATCH {
+                    flush(&mut pending, &mut counts)?;
+                }
+            }
+            current = Some(record.customer_id.to_string());
+        }
+        activities.push(reduce(record));
+        Ok(())
+    })?;
+    if let Some(id) = current.take() {
+        finish(&id, &mut activities, &mut pending);
+        counts.customers += 1;
+    }
+    for index in (0..lines.len()).filter(|&i| !seen[i]) {
+        let own = lines.lines_of(index);
+        pending.extend(event_traits_of(
+            lines.id(index),
+            &mut [],
+            &own,
+            as_of,
+            rules,
+        ));
+        counts.customers += 1;
+        if pending.len() >= 2 * WRITE_BATCH {
+            flush(&mut pending, &mut counts)?;
+        }
+    }
+    flush(&mut pending, &mut counts)?;
+    Ok(counts)
+}
