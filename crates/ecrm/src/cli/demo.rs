@@ -171,6 +171,10 @@ pub fn run_demo(global: &GlobalOptions, args: DemoArgs) -> anyhow::Result<()> {
         super::serve::ServeArgs {
             addr: args.addr,
             recs_retrain_minutes: 0,
+            compute_every_minutes: 60,
+            profile_poll_ms: 200,
+            interest_half_life_days: ecrm_core::analytics::interests::InterestRules::STANDARD
+                .half_life_days,
         },
     )
 }

@@ -1,11 +1,15 @@
 //! `ecrm serve`
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
+use ecrm_core::analytics::interests::InterestRules;
 
 use super::GlobalOptions;
+use crate::app::intelligence::compute::ComputeOptions;
+use crate::app::intelligence::schedule::{spawn_compute_schedule, spawn_profile_updater};
 use crate::http::{AppState, serve};
 
 #[derive(Debug, Args)]
@@ -16,6 +20,16 @@ pub struct ServeArgs {
     /// Retrain the recommendation model every this many minutes, at once when none is stored (0 = never).
     #[arg(long, env = "ECRM_RECS_RETRAIN_MINUTES", default_value_t = 0)]
     pub recs_retrain_minutes: u64,
+    /// Run `ecrm compute` (every batch trait) every this many minutes (0 = never).
+    #[arg(long, env = "ECRM_COMPUTE_EVERY_MINUTES", default_value_t = 60)]
+    pub compute_every_minutes: u64,
+    /// Poll the change cursor every this many milliseconds and update the event-driven traits
+    /// (behaviour, interests) of the customers that changed (0 = off).
+    #[arg(long, env = "ECRM_PROFILE_POLL_MS", default_value_t = 200)]
+    pub profile_poll_ms: u64,
+    /// Days after which an interest signal counts half.
+    #[arg(long, default_value_t = InterestRules::STANDARD.half_life_days)]
+    pub interest_half_life_days: f64,
 }
 
 pub fn run(global: &GlobalOptions, args: ServeArgs) -> anyhow::Result<()> {
@@ -33,6 +47,19 @@ pub fn run(global: &GlobalOptions, args: ServeArgs) -> anyhow::Result<()> {
             state.recs_rules.clone(),
             every,
         )?;
+    }
+    let interests = super::compute::interest_rules(args.interest_half_life_days)?;
+    if args.profile_poll_ms > 0 {
+        let poll = Duration::from_millis(args.profile_poll_ms);
+        spawn_profile_updater(state.store.clone(), interests, poll)?;
+    }
+    if args.compute_every_minutes > 0 {
+        let options = ComputeOptions {
+            interests,
+            ..ComputeOptions::standard()
+        };
+        let every = Duration::from_secs(args.compute_every_minutes * 60);
+        spawn_compute_schedule(state.store.clone(), options, every)?;
     }
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {

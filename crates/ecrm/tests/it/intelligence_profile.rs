@@ -215,3 +215,37 @@ fn compute_writes_profile_traits_prospects_and_complaints_and_explains_them() {
         );
     }
 }
+
+#[test]
+fn the_compute_schedule_writes_batch_traits() {
+    let dir = TempDir::new("schedule");
+    let store = fresh_store(&dir);
+    let lines = [order_line("o1", 1, "dee", T0, "shoes", 5_000)];
+    store.write_orders(&lines, &ctx()).expect("orders");
+    ecrm::app::intelligence::schedule::spawn_compute_schedule(
+        store.clone(),
+        options(),
+        std::time::Duration::from_millis(50),
+    )
+    .expect("spawn the schedule");
+    let started = std::time::Instant::now();
+    loop {
+        let names: Vec<String> = store
+            .customer_traits("dee")
+            .expect("traits")
+            .into_iter()
+            .map(|t| t.name)
+            .collect();
+        if ["rfm", "lifecycle", "spending", "interests"]
+            .iter()
+            .all(|name| names.iter().any(|n| n == name))
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "no scheduled compute: {names:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

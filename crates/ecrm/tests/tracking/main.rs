@@ -8,6 +8,7 @@ mod support;
 mod errors;
 mod ingest;
 mod kill;
+mod profile_updates;
 mod sdks;
 
 /// Declares one test per backend from a body `fn(Db, &str)`.
@@ -38,6 +39,7 @@ on_both_backends!(
     ingest::partial_batch_stores_the_valid_messages,
     ingest::gzip_and_retries_store_once,
     ingest::identify_alias_and_orders_reach_the_360_view,
+    profile_updates::tracked_views_update_interests_within_the_deadline,
     sdks::python_sdk,
     sdks::node_sdk,
 );

@@ -55,6 +55,20 @@ pub struct ComputeOptions {
     pub interests: InterestRules,
 }
 
+impl ComputeOptions {
+    /// As of the day after the latest order, in days, with the standard rules.
+    pub fn standard() -> ComputeOptions {
+        ComputeOptions {
+            as_of: None,
+            unit: TimeUnit::Day,
+            lifecycle: LifecycleRules::STANDARD,
+            tiers: ValueTierRules::STANDARD,
+            risk: RiskRules::STANDARD,
+            interests: InterestRules::STANDARD,
+        }
+    }
+}
+
 /// Seconds and peak memory of one phase.
 #[derive(Debug, Clone, Serialize)]
 pub struct Phase {

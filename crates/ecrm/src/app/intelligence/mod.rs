@@ -8,6 +8,7 @@ pub mod clv;
 pub mod compute;
 pub mod profile;
 pub mod rfm;
+pub mod schedule;
 pub mod traits;
 
 use chrono::NaiveDate;
