@@ -11,6 +11,12 @@ pub enum AppError {
     Invalid { parameter: String, message: String },
     #[error("{0}")]
     Conflict(String),
+    /// A segment query that does not parse or type-check, with its position.
+    #[error("invalid {parameter}: {error}")]
+    Query {
+        parameter: String,
+        error: ecrm_core::segment::SegmentError,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -63,6 +63,7 @@ pub fn run(global: &GlobalOptions, args: ComputeArgs) -> anyhow::Result<()> {
         interests: interest_rules(args.interest_half_life_days)?,
     };
     let report = run_compute(&*store, &options, now_millis())?;
+    super::segments::follow_changes(&*store, crate::app::segments::live::TRAITS_RECOMPUTED)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());

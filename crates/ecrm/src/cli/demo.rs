@@ -175,6 +175,8 @@ pub fn run_demo(global: &GlobalOptions, args: DemoArgs) -> anyhow::Result<()> {
             profile_poll_ms: 200,
             interest_half_life_days: ecrm_core::analytics::interests::InterestRules::STANDARD
                 .half_life_days,
+            segments_poll_ms: 200,
+            segments_schedule_seconds: 300,
         },
     )
 }

@@ -98,6 +98,7 @@ pub fn run(global: &GlobalOptions, args: ImportArgs) -> anyhow::Result<()> {
         bar.set_message(format!("{rows} rows read"))
     })?;
     bar.finish_and_clear();
+    super::segments::follow_changes(&*store, crate::app::segments::live::IMPORT)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {

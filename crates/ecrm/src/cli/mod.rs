@@ -10,6 +10,7 @@ mod import;
 mod keys;
 mod recs;
 mod rfm;
+mod segments;
 mod serve;
 
 use std::sync::Arc;
@@ -136,6 +137,9 @@ pub enum Command {
     /// Recommendations: offline evaluation, training, a customer's list.
     #[command(subcommand)]
     Recs(recs::RecsCommand),
+    /// Segments: preview a query, save, list, show, export, and refresh memberships.
+    #[command(subcommand)]
+    Segments(segments::SegmentsCommand),
     /// Apply database migrations (also done by every command on open).
     Migrate,
     /// Measure: 360° lookup latency (more benchmarks are added as subcommands).
@@ -158,6 +162,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Compute(args) => compute::run(&global, args),
         Command::Bench(command) => bench::run(&global, command),
         Command::Recs(command) => recs::run(&global, command),
+        Command::Segments(command) => segments::run(&global, command),
         Command::Migrate => {
             let store = global.open_store()?;
             let stats = store.stats()?;

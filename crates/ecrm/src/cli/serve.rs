@@ -30,6 +30,12 @@ pub struct ServeArgs {
     /// Days after which an interest signal counts half.
     #[arg(long, default_value_t = InterestRules::STANDARD.half_life_days)]
     pub interest_half_life_days: f64,
+    /// How often (milliseconds) segment membership follows the store's changes.
+    #[arg(long, env = "ECRM_SEGMENTS_POLL_MS", default_value_t = 200)]
+    pub segments_poll_ms: u64,
+    /// How often (seconds) segments with relative dates or windows are re-evaluated (0 = never).
+    #[arg(long, env = "ECRM_SEGMENTS_SCHEDULE_SECONDS", default_value_t = 300)]
+    pub segments_schedule_seconds: u64,
 }
 
 pub fn run(global: &GlobalOptions, args: ServeArgs) -> anyhow::Result<()> {
@@ -61,6 +67,14 @@ pub fn run(global: &GlobalOptions, args: ServeArgs) -> anyhow::Result<()> {
         let every = Duration::from_secs(args.compute_every_minutes * 60);
         spawn_compute_schedule(state.store.clone(), options, every)?;
     }
+    crate::app::segments::live::spawn_worker(
+        state.store.clone(),
+        state.segments.clone(),
+        crate::app::segments::live::WorkerConfig {
+            poll: std::time::Duration::from_millis(args.segments_poll_ms.max(10)),
+            schedule: std::time::Duration::from_secs(args.segments_schedule_seconds),
+        },
+    )?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)

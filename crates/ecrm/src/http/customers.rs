@@ -99,12 +99,16 @@ pub async fn get_customer(
         .blocking(move |store| Ok(customer_view(store, &identifier, region, orders, timeline)?))
         .await?;
     let customer_id = view.customer.id.clone();
-    let traits = state
-        .blocking(move |store| Ok(traits_of(store, &customer_id)?))
+    let (traits, memberships) = state
+        .blocking(move |store| {
+            let traits = traits_of(store, &customer_id)?;
+            let segments = crate::app::segments::read::customer_segments(store, &customer_id, 1)?;
+            Ok((traits, segments.memberships))
+        })
         .await?;
-    Ok(Json(
-        CustomerView::new(view, entries, timeline).with_traits(traits),
-    ))
+    let mut customer = CustomerView::new(view, entries, timeline).with_traits(traits);
+    customer.segments = memberships;
+    Ok(Json(customer))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

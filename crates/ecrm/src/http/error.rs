@@ -38,6 +38,11 @@ pub enum ApiError {
     UnsupportedEncoding(String),
     #[error("{}", rejected_summary(.0))]
     RejectedMessages(Vec<RejectView>),
+    #[error("invalid {parameter}: {error}")]
+    InvalidQuery {
+        parameter: String,
+        error: ecrm_core::segment::SegmentError,
+    },
 }
 
 fn rejected_summary(rejected: &[RejectView]) -> String {
@@ -61,6 +66,11 @@ pub struct ErrorBody {
     /// Refused messages of a tracking call, by index.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rejected: Vec<RejectView>,
+    /// Where a segment query went wrong: `line`, `column`, `found`, `expected` and a `hint`
+    /// ("did you mean ...") when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub query_error: Option<ecrm_core::segment::SegmentError>,
 }
 
 impl ApiError {
@@ -108,6 +118,9 @@ impl ApiError {
                 "invalid_request",
                 StatusCode::BAD_REQUEST,
             ),
+            ApiError::InvalidQuery { .. } => {
+                ("invalid_query", "invalid_request", StatusCode::BAD_REQUEST)
+            }
         }
     }
 
@@ -129,7 +142,8 @@ impl IntoResponse for ApiError {
             other => tracing::debug!(error = %other, code, "request rejected"),
         }
         let parameter = match &self {
-            ApiError::InvalidParameter { parameter, .. } => Some(parameter.clone()),
+            ApiError::InvalidParameter { parameter, .. }
+            | ApiError::InvalidQuery { parameter, .. } => Some(parameter.clone()),
             ApiError::RejectedMessages(rejected) => rejected
                 .first()
                 .map(|reject| reject.field.clone())
@@ -140,6 +154,10 @@ impl IntoResponse for ApiError {
             ApiError::RejectedMessages(rejected) => rejected.clone(),
             _ => Vec::new(),
         };
+        let query_error = match &self {
+            ApiError::InvalidQuery { error, .. } => Some(error.clone()),
+            _ => None,
+        };
         let body = ErrorBody {
             message: self.to_string(),
             code,
@@ -147,6 +165,7 @@ impl IntoResponse for ApiError {
             link: format!("https://ecrm.dev/docs/errors#{code}"),
             parameter,
             rejected,
+            query_error,
         };
         (status, Json(body)).into_response()
     }
@@ -171,6 +190,7 @@ impl From<AppError> for ApiError {
                 ApiError::InvalidParameter { parameter, message }
             }
             AppError::Conflict(message) => ApiError::Conflict(message),
+            AppError::Query { parameter, error } => ApiError::InvalidQuery { parameter, error },
             AppError::Store(store) => store.into(),
         }
     }

@@ -7,6 +7,7 @@ mod health;
 mod metrics;
 mod openapi;
 mod recs;
+mod segments;
 mod tracking;
 mod tracking_body;
 pub mod tracking_views;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub ingest: IngestQueue,
     pub recs: crate::app::recs::serve::RecsCache,
     pub recs_rules: Arc<crate::app::recs::serve::ServingRules>,
+    /// The segment evaluator's snapshot, kept current by the membership worker.
+    pub segments: crate::app::segments::SegmentEngine,
 }
 
 impl AppState {
@@ -52,6 +55,11 @@ impl AppState {
         #[allow(clippy::expect_used)]
         let ingest = IngestQueue::start(store.clone(), queue_config, metrics.clone())
             .expect("cannot start the ingest writer thread");
+        if let Err(err) =
+            crate::app::segments::builtin::ensure_builtins(&*store, crate::app::now_millis())
+        {
+            tracing::warn!(error = %err, "cannot create the built-in segments");
+        }
         AppState {
             store,
             region,
@@ -66,6 +74,7 @@ impl AppState {
             recs_rules: Arc::new(crate::app::recs::serve::ServingRules::from_env(|name| {
                 std::env::var(name).ok()
             })),
+            segments: Default::default(),
         }
     }
 
@@ -104,6 +113,25 @@ pub fn router(state: AppState) -> Router {
             get(traits::explain),
         )
         .route("/v1/merges/{merge_id}/undo", post(customers::undo_merge))
+        .route(
+            "/v1/segments",
+            get(segments::list_segments).post(segments::create_segment),
+        )
+        .route("/v1/segments/preview", post(segments::preview_segment))
+        .route("/v1/segments/changes", get(segments::all_changes))
+        .route(
+            "/v1/segments/{id}",
+            get(segments::get_segment)
+                .patch(segments::update_segment)
+                .put(segments::update_segment)
+                .delete(segments::delete_segment),
+        )
+        .route("/v1/segments/{id}/members", get(segments::members))
+        .route("/v1/segments/{id}/changes", get(segments::segment_changes))
+        .route(
+            "/v1/customers/{identifier}/segments",
+            get(segments::customer_segments),
+        )
         .route(
             "/v1/customers/{identifier}/recommendations",
             get(recs::customer_recommendations),

@@ -5,13 +5,14 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::recs;
+use super::segments;
 use super::traits;
 use super::{customers, error, tracking, tracking_views, views};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "ecrm", description = "E-commerce CRM and customer data platform API."),
-    paths(customers::list_customers, customers::get_customer, customers::get_timeline, customers::get_merges, customers::undo_merge, tracking::track, tracking::customer_events, traits::explain, recs::customer_recommendations, recs::similar),
+    paths(customers::list_customers, customers::get_customer, customers::get_timeline, customers::get_merges, customers::undo_merge, tracking::track, tracking::customer_events, traits::explain, recs::customer_recommendations, recs::similar, segments::preview_segment, segments::list_segments, segments::create_segment, segments::get_segment, segments::update_segment, segments::delete_segment, segments::members, segments::segment_changes, segments::all_changes, segments::customer_segments),
     components(schemas(
         error::ErrorBody,
         views::CustomerView,
@@ -31,7 +32,20 @@ use super::{customers, error, tracking, tracking_views, views};
         traits::TraitView,
         traits::TraitExplanationView,
         recs::RecListView,
-        recs::RecItemView
+        recs::RecItemView,
+        segments::SegmentListView,
+        segments::NewSegmentBody,
+        crate::app::segments::SegmentInput,
+        crate::app::segments::Preview,
+        crate::app::segments::CustomerSummary,
+        crate::app::segments::crud::SegmentView,
+        crate::app::segments::crud::SegmentUpdate,
+        crate::app::segments::read::MembersPage,
+        crate::app::segments::read::MemberView,
+        crate::app::segments::read::ChangesPage,
+        crate::app::segments::read::ChangeView,
+        crate::app::segments::read::CustomerSegments,
+        crate::app::segments::read::MembershipView
     )),
     modifiers(&ApiKeyScheme)
 )]

@@ -23,6 +23,8 @@ pub struct CustomerView {
     /// `/v1/customers/{identifier}/traits/{name}/explain`.
     pub traits: Vec<super::traits::TraitView>,
     pub merges: Vec<MergeView>,
+    /// The segments the customer is in now (history at `/v1/customers/{identifier}/segments`).
+    pub segments: Vec<crate::app::segments::read::MembershipView>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -165,6 +167,7 @@ impl CustomerView {
             timeline_next,
             traits: Vec::new(),
             merges: view.merges.into_iter().map(MergeView::from).collect(),
+            segments: Vec::new(),
         }
     }
 }

@@ -9,4 +9,5 @@ mod import_datasets;
 mod import_events;
 mod import_formats;
 mod intelligence_profile;
+mod segments_http;
 mod support;

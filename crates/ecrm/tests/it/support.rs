@@ -176,6 +176,12 @@ impl TestApp {
         http_request(self.addr, method, path, authorization)
     }
 
+    /// A request with a JSON body and the admin key.
+    pub fn send_json(&self, method: &str, path: &str, body: &serde_json::Value) -> Response {
+        let auth = format!("Bearer {}", self.admin_key);
+        http_request_json(self.addr, method, path, Some(&auth), body)
+    }
+
     /// A write key for the source `web`.
     pub fn write_key(&self) -> String {
         create_key(
@@ -228,6 +234,31 @@ pub fn http_request(
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes()).expect("send the request");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("read the response");
+    parse_response(&raw)
+}
+
+/// One HTTP/1.1 request with a JSON body over a new connection (`Connection: close`).
+pub fn http_request_json(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    authorization: Option<&str>,
+    body: &serde_json::Value,
+) -> Response {
+    let payload = body.to_string();
+    let mut stream = TcpStream::connect(addr).expect("connect to the test server");
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+        payload.len()
+    );
+    if let Some(value) = authorization {
+        head.push_str(&format!("Authorization: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).expect("send the head");
+    stream.write_all(payload.as_bytes()).expect("send the body");
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).expect("read the response");
     parse_response(&raw)

@@ -1,0 +1,374 @@
+//! An in-memory, columnar snapshot of what segments test about every customer: profile
+//! attributes, the order summary, every trait's JSON leaves and identifier presence. Trait
+//! values are flattened generically (`interests.category.shoes` is the leaf `category.shoes` of
+//! the trait `interests`), so a new trait needs no change here, and the schema grows with it.
+
+use std::collections::{BTreeMap, HashMap};
+
+use ecrm_core::segment::{FactValue, FieldType, Schema, standard_schema};
+use ecrm_core::time::{Millis, date_to_millis};
+use ecrm_store::{FactRow, Store, StoreResult};
+
+use super::bits::Bits;
+
+/// A trait whose whole value reads as one of its keys (`lifecycle` is `lifecycle.stage`).
+const PRIMARY_KEYS: &[(&str, &str)] = &[
+    ("lifecycle", "stage"),
+    ("value_tier", "tier"),
+    ("risk_level", "level"),
+];
+
+/// Text values stored once, cells hold their code.
+#[derive(Debug, Clone, Default)]
+pub struct TextColumn {
+    pub codes: Vec<u32>,
+    pub dict: Vec<String>,
+    lookup: HashMap<String, u32>,
+}
+
+/// No text value.
+pub const NO_TEXT: u32 = u32::MAX;
+/// No time value.
+pub const NO_TIME: i64 = i64::MIN;
+/// No boolean value.
+pub const NO_BOOL: u8 = 2;
+
+/// One field's values, indexed by customer row; missing cells read as absent.
+#[derive(Debug, Clone)]
+pub enum Column {
+    Number(Vec<f64>),
+    Time(Vec<i64>),
+    Bool(Vec<u8>),
+    Text(TextColumn),
+}
+
+impl Column {
+    fn new_like(value: &FactValue) -> Column {
+        match value {
+            FactValue::Number(_) => Column::Number(Vec::new()),
+            FactValue::Time(_) => Column::Time(Vec::new()),
+            FactValue::Bool(_) => Column::Bool(Vec::new()),
+            FactValue::Text(_) => Column::Text(TextColumn::default()),
+        }
+    }
+
+    /// Sets a cell; a value of another type than the column's is left out (read as absent).
+    fn set(&mut self, row: usize, value: FactValue) {
+        match (self, value) {
+            (Column::Number(cells), FactValue::Number(n)) => put(cells, row, n, f64::NAN),
+            (Column::Time(cells), FactValue::Time(t)) => put(cells, row, t, NO_TIME),
+            (Column::Bool(cells), FactValue::Bool(b)) => put(cells, row, u8::from(b), NO_BOOL),
+            (Column::Text(column), FactValue::Text(text)) => {
+                let next = u32::try_from(column.dict.len()).unwrap_or(NO_TEXT);
+                let code = *column.lookup.entry(text.clone()).or_insert_with(|| {
+                    column.dict.push(text);
+                    next
+                });
+                put(&mut column.codes, row, code, NO_TEXT);
+            }
+            _ => {}
+        }
+    }
+
+    fn clear(&mut self, row: usize) {
+        match self {
+            Column::Number(cells) if row < cells.len() => cells[row] = f64::NAN,
+            Column::Time(cells) if row < cells.len() => cells[row] = NO_TIME,
+            Column::Bool(cells) if row < cells.len() => cells[row] = NO_BOOL,
+            Column::Text(column) if row < column.codes.len() => column.codes[row] = NO_TEXT,
+            _ => {}
+        }
+    }
+
+    /// A cell's value, or `None` when absent.
+    pub fn get(&self, row: usize) -> Option<FactValue> {
+        match self {
+            Column::Number(cells) => cells
+                .get(row)
+                .filter(|n| !n.is_nan())
+                .map(|n| FactValue::Number(*n)),
+            Column::Time(cells) => cells
+                .get(row)
+                .filter(|t| **t != NO_TIME)
+                .map(|t| FactValue::Time(*t)),
+            Column::Bool(cells) => cells
+                .get(row)
+                .filter(|b| **b != NO_BOOL)
+                .map(|b| FactValue::Bool(*b == 1)),
+            Column::Text(column) => column
+                .codes
+                .get(row)
+                .and_then(|code| column.dict.get(*code as usize))
+                .map(|text| FactValue::Text(text.clone())),
+        }
+    }
+
+    fn field_type(&self) -> FieldType {
+        match self {
+            Column::Number(_) => FieldType::Number,
+            Column::Time(_) => FieldType::Date,
+            Column::Bool(_) => FieldType::Bool,
+            Column::Text(_) => FieldType::Text,
+        }
+    }
+}
+
+fn put<T: Copy>(cells: &mut Vec<T>, row: usize, value: T, missing: T) {
+    if cells.len() <= row {
+        cells.resize(row + 1, missing);
+    }
+    cells[row] = value;
+}
+
+/// Every customer's facts, by row; rows of removed customers stay but are not `alive`.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    pub ids: Vec<String>,
+    index: HashMap<String, usize>,
+    pub alive: Bits,
+    pub columns: BTreeMap<String, Column>,
+    pub identifiers: BTreeMap<String, Bits>,
+}
+
+impl Snapshot {
+    /// Loads every customer from the store.
+    pub fn load(store: &dyn Store) -> StoreResult<Snapshot> {
+        let mut snapshot = Snapshot::default();
+        store.segment_facts(None, &mut |row| {
+            snapshot.apply(row);
+            Ok(())
+        })?;
+        Ok(snapshot)
+    }
+
+    /// Loads only these customers (those that exist).
+    pub fn load_some(store: &dyn Store, customers: &[String]) -> StoreResult<Snapshot> {
+        let mut snapshot = Snapshot::default();
+        snapshot.refresh(store, customers)?;
+        Ok(snapshot)
+    }
+
+    /// Re-reads these customers from the store: changed ones are replaced, new ones added,
+    /// and ones that no longer exist are no longer alive.
+    pub fn refresh(&mut self, store: &dyn Store, customers: &[String]) -> StoreResult<()> {
+        for id in customers {
+            if let Some(&row) = self.index.get(id) {
+                self.clear(row);
+            }
+        }
+        store
+            .segment_facts(Some(customers), &mut |row| {
+                self.apply(row);
+                Ok(())
+            })
+            .map(|_| ())
+    }
+
+    /// The number of rows (alive or not).
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The row of a customer, if alive.
+    pub fn row_of(&self, customer_id: &str) -> Option<usize> {
+        self.index
+            .get(customer_id)
+            .copied()
+            .filter(|row| self.alive.get(*row))
+    }
+
+    /// A field's value for one row.
+    pub fn field(&self, row: usize, field: &str) -> Option<FactValue> {
+        self.columns.get(field).and_then(|column| column.get(row))
+    }
+
+    /// The standard schema plus every trait leaf seen in the data.
+    pub fn schema(&self) -> Schema {
+        let mut schema = standard_schema();
+        for (name, column) in &self.columns {
+            if name.starts_with("attributes.") || schema.field_type(name).is_ok() {
+                continue;
+            }
+            schema.fields.push((name.clone(), column.field_type()));
+        }
+        for kind in self.identifiers.keys() {
+            if !schema.identifiers.contains(kind) && !kind.starts_with("ext.") {
+                schema.identifiers.push(kind.clone());
+            }
+        }
+        schema
+    }
+
+    fn clear(&mut self, row: usize) {
+        self.alive.set(row, false);
+        for column in self.columns.values_mut() {
+            column.clear(row);
+        }
+        for bits in self.identifiers.values_mut() {
+            bits.set(row, false);
+        }
+    }
+
+    fn row_for(&mut self, customer_id: &str) -> usize {
+        if let Some(&row) = self.index.get(customer_id) {
+            return row;
+        }
+        let row = self.ids.len();
+        self.ids.push(customer_id.to_string());
+        self.index.insert(customer_id.to_string(), row);
+        row
+    }
+
+    fn set(&mut self, row: usize, field: &str, value: FactValue) {
+        match self.columns.get_mut(field) {
+            Some(column) => column.set(row, value),
+            None => {
+                let mut column = Column::new_like(&value);
+                column.set(row, value);
+                self.columns.insert(field.to_string(), column);
+            }
+        }
+    }
+
+    fn set_text(&mut self, row: usize, field: &str, value: Option<String>) {
+        if let Some(text) = value {
+            self.set(row, field, FactValue::Text(text));
+        }
+    }
+
+    fn apply(&mut self, fact: FactRow) {
+        let row = self.row_for(fact.customer_id());
+        match fact {
+            FactRow::Profile {
+                name,
+                gender,
+                birthday,
+                country,
+                city,
+                signup_at,
+                attributes,
+                ..
+            } => {
+                self.alive.set(row, true);
+                self.set_text(row, "name", name);
+                self.set_text(row, "gender", gender);
+                self.set_text(row, "country", country);
+                self.set_text(row, "city", city);
+                if let Some(day) = birthday.as_deref().and_then(parse_day) {
+                    self.set(row, "birthday", FactValue::Time(day));
+                }
+                if let Some(at) = signup_at {
+                    self.set(row, "signup_at", FactValue::Time(at));
+                }
+                if let Ok(serde_json::Value::Object(map)) = serde_json::from_str(&attributes) {
+                    for (key, value) in map {
+                        let text = match value {
+                            serde_json::Value::String(text) => text,
+                            serde_json::Value::Null
+                            | serde_json::Value::Array(_)
+                            | serde_json::Value::Object(_) => continue,
+                            other => other.to_string(),
+                        };
+                        self.set(row, &format!("attributes.{key}"), FactValue::Text(text));
+                    }
+                }
+            }
+            FactRow::Orders {
+                orders,
+                revenue_cents,
+                first_order_at,
+                last_order_at,
+                ..
+            } => {
+                self.set(row, "orders", FactValue::Number(orders as f64));
+                self.set(
+                    row,
+                    "revenue",
+                    FactValue::Number(revenue_cents as f64 / 100.0),
+                );
+                if let Some(at) = first_order_at {
+                    self.set(row, "first_order_at", FactValue::Time(at));
+                }
+                if let Some(at) = last_order_at {
+                    self.set(row, "last_order_at", FactValue::Time(at));
+                }
+            }
+            FactRow::Trait { name, value, .. } => {
+                if let Ok(value) = serde_json::from_str::<serde_json::Value>(&value) {
+                    self.apply_trait(row, &name, &value);
+                }
+            }
+            FactRow::Identifier { kind, .. } => {
+                self.identifiers.entry(kind).or_default().set(row, true);
+            }
+        }
+    }
+
+    /// Flattens a trait's JSON into `name.path` leaves, plus the documented derived fields.
+    fn apply_trait(&mut self, row: usize, name: &str, value: &serde_json::Value) {
+        let mut leaves = Vec::new();
+        flatten(name, value, &mut leaves);
+        for (field, fact) in leaves {
+            self.set(row, &field, fact);
+        }
+        let number = |key: &str| value.get(key).and_then(serde_json::Value::as_f64);
+        match name {
+            "rfm" => {
+                if let Some(cents) = number("monetary_cents") {
+                    self.set(row, "rfm.monetary", FactValue::Number(cents / 100.0));
+                }
+            }
+            // The next 365 days' value, undiscounted: expected purchases × expected order value.
+            "clv" => {
+                if let (Some(purchases), Some(order_value)) = (
+                    number("expected_purchases_365d"),
+                    number("expected_order_value"),
+                ) {
+                    self.set(
+                        row,
+                        "clv.next_365d",
+                        FactValue::Number(purchases * order_value),
+                    );
+                }
+            }
+            _ => {}
+        }
+        if let Some((_, key)) = PRIMARY_KEYS
+            .iter()
+            .find(|(trait_name, _)| *trait_name == name)
+            && let Some(serde_json::Value::String(text)) = value.get(*key)
+        {
+            self.set(row, name, FactValue::Text(text.clone()));
+        }
+    }
+}
+
+fn flatten(path: &str, value: &serde_json::Value, out: &mut Vec<(String, FactValue)>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, inner) in map {
+                flatten(&format!("{path}.{key}"), inner, out);
+            }
+        }
+        serde_json::Value::Number(n) => {
+            if let Some(n) = n.as_f64() {
+                out.push((path.to_string(), FactValue::Number(n)));
+            }
+        }
+        serde_json::Value::String(text) => {
+            out.push((path.to_string(), FactValue::Text(text.clone())))
+        }
+        serde_json::Value::Bool(b) => out.push((path.to_string(), FactValue::Bool(*b))),
+        serde_json::Value::Null | serde_json::Value::Array(_) => {}
+    }
+}
+
+fn parse_day(text: &str) -> Option<Millis> {
+    chrono::NaiveDate::parse_from_str(text.get(..10).unwrap_or(text), "%Y-%m-%d")
+        .ok()
+        .map(date_to_millis)
+}
