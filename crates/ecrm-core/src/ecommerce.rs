@@ -24,7 +24,9 @@ pub struct OrderEventError {
 /// Lines come from `products[]` (price × quantity each); an order event without products becomes
 /// one line of its `total` (or `revenue`). Refund lines are negative and keyed `refund:ORDER_ID`,
 /// so several refunds of one order add up on one refund row. A refund without products and without
-/// an amount writes nothing (the event itself is still stored).
+/// an amount has no lines here: it refunds the whole stored order ([`whole_refund_of`]).
+/// An `Order Completed` without `order_id` gets a stable id derived from its `messageId`
+/// ([`derived_order_id`]), so a retried message names the same order.
 pub fn order_lines_of(
     message: &Message,
     default_currency: &str,
@@ -41,9 +43,13 @@ pub fn order_lines_of(
     };
     let empty = Map::new();
     let properties = message.properties.as_object().unwrap_or(&empty);
-    let order_id = id_text(properties.get("order_id"))
-        .or_else(|| id_text(properties.get("orderId")))
-        .ok_or_else(|| error("order_id", format!("is required for {name}")))?;
+    let order_id = match (order_id_of(properties), kind) {
+        (Some(order_id), _) => order_id,
+        (None, OrderKind::Order) => derived_order_id(&message.message_id),
+        (None, OrderKind::Refund) => {
+            return Err(error("order_id", format!("is required for {name}")));
+        }
+    };
     let currency = match properties.get("currency").and_then(Value::as_str) {
         Some(code) => parse_currency(code).map_err(|err| error("currency", err.to_string()))?,
         None => default_currency.to_string(),
@@ -140,6 +146,41 @@ pub fn order_lines_of(
         });
     }
     Ok(lines)
+}
+
+/// The order id of an `Order Completed` that names none: `row-` and a hash of its message id, like
+/// the derived ids of files without order ids.
+pub fn derived_order_id(message_id: &str) -> String {
+    crate::order::derive_order_key(0, &["messageId", message_id])
+}
+
+/// For an `Order Refunded`/`Order Cancelled` with an `order_id` but no products and no amount
+/// (`total` or `revenue`): the order id and the refund status (`refunded` or `cancelled`). Such an
+/// event refunds whatever of that order the store holds and has not refunded yet.
+pub fn whole_refund_of(message: &Message) -> Option<(String, &'static str)> {
+    let name = message
+        .name
+        .as_deref()
+        .filter(|_| message.kind == "track")?;
+    let status = match name {
+        "Order Refunded" => "refunded",
+        "Order Cancelled" => "cancelled",
+        _ => return None,
+    };
+    let properties = message.properties.as_object()?;
+    let present = |key: &str| properties.get(key).is_some_and(|value| !value.is_null());
+    let has_products = properties
+        .get("products")
+        .and_then(Value::as_array)
+        .is_some_and(|products| !products.is_empty());
+    if has_products || present("total") || present("revenue") {
+        return None;
+    }
+    Some((order_id_of(properties)?, status))
+}
+
+fn order_id_of(properties: &Map<String, Value>) -> Option<String> {
+    id_text(properties.get("order_id")).or_else(|| id_text(properties.get("orderId")))
 }
 
 fn error(field: &str, reason: String) -> OrderEventError {

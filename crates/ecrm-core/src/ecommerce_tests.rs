@@ -50,13 +50,69 @@ fn refunds_are_negative_and_keyed_apart() {
     assert_eq!(lines[0].kind, OrderKind::Refund);
     assert_eq!(lines[0].order_key, "refund:o-1");
     assert_eq!(lines[0].amount_cents, -500);
-    let cancelled = json!({"type": "track", "event": "Order Cancelled", "userId": "u1",
-        "properties": {"order_id": "o-1"}});
-    assert!(
-        order_lines_of(&message(cancelled), "USD")
-            .expect("ok")
-            .is_empty()
+    let cancelled = message(
+        json!({"type": "track", "event": "Order Cancelled", "userId": "u1",
+        "properties": {"order_id": "o-1"}}),
     );
+    assert!(order_lines_of(&cancelled, "USD").expect("ok").is_empty());
+    assert_eq!(
+        whole_refund_of(&cancelled),
+        Some(("o-1".to_string(), "cancelled"))
+    );
+}
+
+#[test]
+fn only_refunds_naming_just_the_order_are_whole_refunds() {
+    let refund = |properties: serde_json::Value| {
+        message(
+            json!({"type": "track", "event": "Order Refunded", "userId": "u1", "properties": properties}),
+        )
+    };
+    assert_eq!(
+        whole_refund_of(&refund(json!({"orderId": 7, "products": []}))),
+        Some(("7".to_string(), "refunded"))
+    );
+    assert_eq!(
+        whole_refund_of(&refund(json!({"order_id": "o", "total": 5}))),
+        None
+    );
+    assert_eq!(
+        whole_refund_of(&refund(
+            json!({"order_id": "o", "products": [{"price": 1}]})
+        )),
+        None
+    );
+    assert_eq!(whole_refund_of(&refund(json!({"total": 5}))), None);
+    let completed = message(
+        json!({"type": "track", "event": "Order Completed", "userId": "u1",
+        "properties": {"order_id": "o"}}),
+    );
+    assert_eq!(whole_refund_of(&completed), None);
+}
+
+#[test]
+fn order_completed_without_order_id_gets_a_stable_id_from_its_message_id() {
+    let raw = json!({"type": "track", "event": "Order Completed", "userId": "u1", "messageId": "m-9",
+        "properties": {"total": 12}});
+    let first = order_lines_of(&message(raw.clone()), "USD").expect("lines");
+    let again = order_lines_of(&message(raw), "USD").expect("lines");
+    assert_eq!(first[0].order_key, derived_order_id("m-9"));
+    assert_eq!(first[0].order_key, again[0].order_key);
+    assert!(first[0].order_key.starts_with("row-"));
+    let other = json!({"type": "track", "event": "Order Completed", "userId": "u1", "messageId": "m-10",
+        "properties": {"total": 12}});
+    assert_ne!(
+        order_lines_of(&message(other), "USD").expect("lines")[0].order_key,
+        first[0].order_key
+    );
+}
+
+#[test]
+fn orders_without_currency_take_the_configured_one() {
+    let raw = json!({"type": "track", "event": "Order Completed", "userId": "u1",
+        "properties": {"order_id": "o", "total": 3}});
+    let lines = order_lines_of(&message(raw), "CNY").expect("lines");
+    assert_eq!(lines[0].currency, "CNY");
 }
 
 #[test]
@@ -66,7 +122,6 @@ fn bad_order_events_name_the_field() {
             json!({"order_id": "o", "products": [{"price": "x"}]}),
             "properties.products[0].price",
         ),
-        (json!({"products": []}), "properties.order_id"),
         (json!({"order_id": "o"}), "properties.products"),
         (
             json!({"order_id": "o", "products": [{"quantity": -1}]}),

@@ -8,6 +8,10 @@ use serde::Serialize;
 use crate::model::{CustomerAttributes, EventInput};
 
 /// One tracked message: the event, and what it writes besides when it is new (not a duplicate).
+///
+/// The event's `properties` and `context` are encoded to JSON text by [`TrackedItem::new`], on the
+/// thread that builds the item (a request handler), so the single writer thread only copies bytes;
+/// `event.properties` and `event.context` are `Null` afterwards.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrackedItem {
     pub event: EventInput,
@@ -15,6 +19,50 @@ pub struct TrackedItem {
     pub profile: Option<CustomerAttributes>,
     /// Order or refund lines an `Order Completed`, `Order Refunded` or `Order Cancelled` carries.
     pub order_lines: Vec<OrderLine>,
+    /// An `Order Refunded`/`Order Cancelled` without products or amounts: the id of the order to
+    /// refund in full, from the order and refunds the store holds when the event is written.
+    pub refund_whole_order: Option<WholeRefund>,
+    properties_json: String,
+    context_json: String,
+}
+
+/// A refund of everything still unrefunded of a stored order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WholeRefund {
+    /// The refunded order's id.
+    pub order_key: String,
+    /// `refunded` or `cancelled`.
+    pub status: String,
+}
+
+impl TrackedItem {
+    /// The item of `event`, with its properties and context encoded to JSON text.
+    pub fn new(
+        mut event: EventInput,
+        profile: Option<CustomerAttributes>,
+        order_lines: Vec<OrderLine>,
+    ) -> TrackedItem {
+        let properties = std::mem::take(&mut event.properties);
+        let context = std::mem::take(&mut event.context);
+        TrackedItem {
+            event,
+            profile,
+            order_lines,
+            refund_whole_order: None,
+            properties_json: properties.to_string(),
+            context_json: context.to_string(),
+        }
+    }
+
+    /// The event's properties as JSON text.
+    pub fn properties_json(&self) -> &str {
+        &self.properties_json
+    }
+
+    /// The event's context as JSON text.
+    pub fn context_json(&self) -> &str {
+        &self.context_json
+    }
 }
 
 /// The messages of one request, all from one source (the write key's).

@@ -1,10 +1,14 @@
-//! Reads of a customer's stored events for PostgreSQL.
+//! Events for PostgreSQL: a request's events inserted in one statement, reads of a customer's
+//! stored events, and the order a whole refund returns.
+
+use std::collections::HashSet;
 
 use postgres::GenericClient;
 
 use super::Session;
 use crate::error::StoreResult;
 use crate::tracked::{EventQuery, StoredEvent};
+use crate::write::{NewEvent, StoredLine, StoredOrder};
 
 const CUSTOMER_EVENTS: &str = "SELECT e.id, e.message_id, e.type, e.name, e.channel, e.source, \
      e.occurred_at, e.sent_at, e.received_at, e.properties, e.context \
@@ -56,4 +60,95 @@ pub(crate) fn customer_events<C: GenericClient>(
         });
     }
     Ok(res)
+}
+
+const INSERT_EVENTS: &str = "INSERT INTO events (message_id, identifier_id, type, name, channel, source, \
+     occurred_at, sent_at, received_at, properties, context) \
+     SELECT m, i, t, n, c, $6, o, s, r, p, x FROM unnest($1::TEXT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], \
+     $5::TEXT[], $7::BIGINT[], $8::BIGINT[], $9::BIGINT[], $10::TEXT[], $11::TEXT[]) \
+     AS d(m, i, t, n, c, o, s, r, p, x) \
+     ON CONFLICT (message_id) DO NOTHING RETURNING message_id";
+
+/// Inserts the events in one statement (arrays bound column by column); for each, whether it was new.
+pub(crate) fn insert_events<C: GenericClient>(
+    session: &mut Session<'_, C>,
+    events: &[NewEvent<'_>],
+    source: &str,
+) -> StoreResult<Vec<bool>> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let message_ids: Vec<&str> = events.iter().map(|e| e.event.message_id.as_str()).collect();
+    let identifier_ids: Vec<Option<i64>> = events.iter().map(|e| e.identifier_row).collect();
+    let kinds: Vec<&str> = events.iter().map(|e| e.event.kind.as_str()).collect();
+    let names: Vec<Option<&str>> = events.iter().map(|e| e.event.name.as_deref()).collect();
+    let channels: Vec<Option<&str>> = events.iter().map(|e| e.event.channel.as_deref()).collect();
+    let occurred: Vec<i64> = events.iter().map(|e| e.event.occurred_at).collect();
+    let sent: Vec<Option<i64>> = events.iter().map(|e| e.event.sent_at).collect();
+    let received: Vec<i64> = events.iter().map(|e| e.event.received_at).collect();
+    let properties: Vec<&str> = events.iter().map(|e| e.properties).collect();
+    let contexts: Vec<&str> = events.iter().map(|e| e.context).collect();
+    let rows = session.query(
+        INSERT_EVENTS,
+        &[
+            &message_ids,
+            &identifier_ids,
+            &kinds,
+            &names,
+            &channels,
+            &source,
+            &occurred,
+            &sent,
+            &received,
+            &properties,
+            &contexts,
+        ],
+    )?;
+    let mut inserted = HashSet::with_capacity(rows.len());
+    for row in &rows {
+        inserted.insert(row.try_get::<_, &str>(0)?);
+    }
+    Ok(message_ids.iter().map(|id| inserted.contains(id)).collect())
+}
+
+/// The stored order `order_key` with its lines and the total of its refund row.
+pub(crate) fn order_for_refund<C: GenericClient>(
+    session: &mut Session<'_, C>,
+    order_key: &str,
+) -> StoreResult<Option<StoredOrder>> {
+    let Some(header) = session.query_opt(
+        "SELECT id, currency, total_cents FROM orders WHERE order_key = $1",
+        &[&order_key],
+    )?
+    else {
+        return Ok(None);
+    };
+    let order_row: i64 = header.try_get(0)?;
+    let rows = session.query(
+        "SELECT product_id, product_name, category, quantity, unit_price_cents, amount_cents \
+         FROM order_lines WHERE order_id = $1 ORDER BY line_key",
+        &[&order_row],
+    )?;
+    let mut lines = Vec::with_capacity(rows.len());
+    for row in rows {
+        lines.push(StoredLine {
+            product_id: row.try_get(0)?,
+            product_name: row.try_get(1)?,
+            category: row.try_get(2)?,
+            quantity: row.try_get(3)?,
+            unit_price_cents: row.try_get(4)?,
+            amount_cents: row.try_get(5)?,
+        });
+    }
+    let refund_key = format!("refund:{order_key}");
+    let refunded = session.query_one(
+        "SELECT coalesce(sum(total_cents), 0)::BIGINT FROM orders WHERE order_key = $1",
+        &[&refund_key],
+    )?;
+    Ok(Some(StoredOrder {
+        currency: header.try_get(1)?,
+        total_cents: header.try_get(2)?,
+        lines,
+        refunded_cents: refunded.try_get(0)?,
+    }))
 }

@@ -9,11 +9,9 @@ use postgres::Transaction;
 use super::pending::Pending;
 use super::{PgConn, Session, StatementCache, WRITE_LOCK};
 use crate::error::StoreResult;
-use crate::model::{
-    ApiKeyRecord, AuditEntry, CustomerAttributes, EventInput, MergeRecord, ProductInput,
-};
+use crate::model::{ApiKeyRecord, AuditEntry, CustomerAttributes, MergeRecord, ProductInput};
 use crate::sql_common::{identifier_from_parts, merge_extra};
-use crate::write::{IdentifierRow, NewOrder, WriteTx};
+use crate::write::{IdentifierRow, NewEvent, NewOrder, StoredOrder, WriteTx};
 
 pub(crate) struct PgTx<'a> {
     tx: Transaction<'a>,
@@ -472,29 +470,16 @@ impl WriteTx for PgTx<'_> {
         Ok(existed.is_none())
     }
 
-    fn event_insert(
-        &mut self,
-        event: &EventInput,
-        identifier_row: Option<i64>,
-        source: &str,
-    ) -> StoreResult<bool> {
-        let inserted = self.session().execute(
-            "INSERT INTO events (message_id, identifier_id, type, name, channel, source, occurred_at, sent_at, received_at, properties, context) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (message_id) DO NOTHING",
-            &[
-                &event.message_id,
-                &identifier_row,
-                &event.kind,
-                &event.name,
-                &event.channel,
-                &source,
-                &event.occurred_at,
-                &event.sent_at,
-                &event.received_at,
-                &event.properties.to_string(),
-                &event.context.to_string(),
-            ],
-        )?;
-        Ok(inserted == 1)
+    fn events_insert(&mut self, events: &[NewEvent<'_>], source: &str) -> StoreResult<Vec<bool>> {
+        super::events::insert_events(&mut self.session(), events, source)
+    }
+
+    fn order_for_refund(&mut self, order_key: &str) -> StoreResult<Option<StoredOrder>> {
+        let mut session = Session {
+            client: &mut self.tx,
+            statements: self.statements,
+        };
+        self.pending.flush(&mut session)?;
+        super::events::order_for_refund(&mut session, order_key)
     }
 }

@@ -1,9 +1,10 @@
-//! Reads of a customer's stored events for SQLite.
+//! Reads of a customer's stored events, and of an order a whole refund returns, for SQLite.
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::StoreResult;
 use crate::tracked::{EventQuery, StoredEvent};
+use crate::write::{StoredLine, StoredOrder};
 
 /// Events of the customer newest first, by (occurred_at, id), filtered as `query` says.
 pub(crate) fn customer_events(
@@ -53,4 +54,49 @@ pub(crate) fn customer_events(
         },
     )?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The stored order `order_key` with its lines and the total of its refund row.
+pub(crate) fn order_for_refund(
+    conn: &Connection,
+    order_key: &str,
+) -> StoreResult<Option<StoredOrder>> {
+    let header = conn
+        .prepare_cached("SELECT id, currency, total_cents FROM orders WHERE order_key = ?1")?
+        .query_row([order_key], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, i64>(2)?,
+            ))
+        })
+        .optional()?;
+    let Some((order_row, currency, total_cents)) = header else {
+        return Ok(None);
+    };
+    let mut statement = conn.prepare_cached(
+        "SELECT product_id, product_name, category, quantity, unit_price_cents, amount_cents \
+           FROM order_lines WHERE order_id = ?1 ORDER BY line_key",
+    )?;
+    let lines = statement
+        .query_map([order_row], |row| {
+            Ok(StoredLine {
+                product_id: row.get(0)?,
+                product_name: row.get(1)?,
+                category: row.get(2)?,
+                quantity: row.get(3)?,
+                unit_price_cents: row.get(4)?,
+                amount_cents: row.get(5)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let refunded_cents: i64 = conn
+        .prepare_cached("SELECT coalesce(sum(total_cents), 0) FROM orders WHERE order_key = ?1")?
+        .query_row([format!("refund:{order_key}")], |row| row.get(0))?;
+    Ok(Some(StoredOrder {
+        currency,
+        total_cents,
+        lines,
+        refunded_cents,
+    }))
 }

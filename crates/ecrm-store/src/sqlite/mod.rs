@@ -2,6 +2,7 @@
 
 mod analytics;
 mod changes;
+mod checkpoint;
 mod events;
 mod profile;
 mod read;
@@ -36,6 +37,7 @@ pub struct SqliteStore {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    checkpointer: checkpoint::Checkpointer,
 }
 
 impl SqliteStore {
@@ -43,10 +45,16 @@ impl SqliteStore {
     pub fn open(path: &Path) -> StoreResult<SqliteStore> {
         let writer = open_connection(path)?;
         migrate(&writer)?;
+        writer.pragma_update(
+            None,
+            "wal_autocheckpoint",
+            checkpoint::WRITER_AUTOCHECKPOINT_PAGES,
+        )?;
         Ok(SqliteStore {
             path: path.to_path_buf(),
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
+            checkpointer: checkpoint::Checkpointer::start(path)?,
         })
     }
 
@@ -59,6 +67,7 @@ impl SqliteStore {
             body(&mut tx)?
         };
         transaction.commit()?;
+        self.checkpointer.wake();
         Ok(result)
     }
 

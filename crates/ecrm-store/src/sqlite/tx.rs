@@ -6,11 +6,9 @@ use ecrm_core::time::Millis;
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use crate::error::StoreResult;
-use crate::model::{
-    ApiKeyRecord, AuditEntry, CustomerAttributes, EventInput, MergeRecord, ProductInput,
-};
+use crate::model::{ApiKeyRecord, AuditEntry, CustomerAttributes, MergeRecord, ProductInput};
 use crate::sql_common::{identifier_from_parts, in_list, merge_extra};
-use crate::write::{IdentifierRow, NewOrder, WriteTx};
+use crate::write::{IdentifierRow, NewEvent, NewOrder, StoredOrder, WriteTx};
 
 /// Order lines per multi-row INSERT (8 parameters each).
 const LINES_PER_STATEMENT: usize = 64;
@@ -102,6 +100,11 @@ impl<'a> SqliteTx<'a> {
             });
         }
         Ok(out)
+    }
+
+    /// Runs a statement through the connection's statement cache.
+    fn exec<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
+        self.tx.prepare_cached(sql)?.execute(params)
     }
 
     fn pairs(&mut self, sql: &str) -> StoreResult<Vec<(i64, i64)>> {
@@ -198,7 +201,7 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     fn customer_set_conflicted(&mut self, customer_id: &str, conflicted: bool) -> StoreResult<()> {
-        self.tx.execute(
+        self.exec(
             "UPDATE customers SET conflicted = ?2 WHERE id = ?1",
             params![customer_id, i64::from(conflicted)],
         )?;
@@ -227,22 +230,20 @@ impl WriteTx for SqliteTx<'_> {
             at
         ])?;
         if !attributes.extra.is_empty() {
-            let stored: String = self.tx.query_row(
-                "SELECT attributes FROM customers WHERE id = ?1",
-                [customer_id],
-                |row| row.get(0),
-            )?;
+            let stored: String = self
+                .tx
+                .prepare_cached("SELECT attributes FROM customers WHERE id = ?1")?
+                .query_row([customer_id], |row| row.get(0))?;
             let merged = merge_extra(&stored, &attributes.extra)?;
-            self.tx.execute(
-                "UPDATE customers SET attributes = ?2 WHERE id = ?1",
-                params![customer_id, merged],
-            )?;
+            self.tx
+                .prepare_cached("UPDATE customers SET attributes = ?2 WHERE id = ?1")?
+                .execute(params![customer_id, merged])?;
         }
         Ok(())
     }
 
     fn customer_fold(&mut self, from: &str, into: &str, at: Millis) -> StoreResult<()> {
-        self.tx.execute(
+        self.exec(
             "UPDATE customers SET name = coalesce(customers.name, f.name), \
              gender = coalesce(customers.gender, f.gender), birthday = coalesce(customers.birthday, f.birthday), \
              country = coalesce(customers.country, f.country), city = coalesce(customers.city, f.city), \
@@ -252,7 +253,7 @@ impl WriteTx for SqliteTx<'_> {
             params![from, into, at],
         )?;
         let attributes: Vec<String> = {
-            let mut statement = self.tx.prepare(
+            let mut statement = self.tx.prepare_cached(
                 "SELECT attributes FROM customers WHERE id IN (?1, ?2) ORDER BY id = ?2",
             )?;
             statement
@@ -263,13 +264,12 @@ impl WriteTx for SqliteTx<'_> {
             let into_map: serde_json::Map<String, serde_json::Value> =
                 serde_json::from_str(into_attributes)?;
             let merged = merge_extra(from_attributes, &into_map)?;
-            self.tx.execute(
+            self.exec(
                 "UPDATE customers SET attributes = ?2 WHERE id = ?1",
                 params![into, merged],
             )?;
         }
-        self.tx
-            .execute("DELETE FROM customers WHERE id = ?1", [from])?;
+        self.exec("DELETE FROM customers WHERE id = ?1", [from])?;
         Ok(())
     }
 
@@ -287,7 +287,7 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     fn separation_insert(&mut self, a: i64, b: i64, reason: &str, at: Millis) -> StoreResult<()> {
-        self.tx.execute(
+        self.exec(
             "INSERT INTO identity_separations (a, b, reason, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (a, b) DO NOTHING",
             params![a, b, reason, at],
         )?;
@@ -302,7 +302,7 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     fn merge_insert(&mut self, merge: &MergeRecord) -> StoreResult<i64> {
-        self.tx.execute(
+        self.exec(
             "INSERT INTO merges (from_customer, into_customer, from_identifier, into_identifier, cause, merged_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![merge.from_customer, merge.into_customer, merge.from_identifier, merge.into_identifier, merge.cause, merge.merged_at],
@@ -324,7 +324,7 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     fn merge_mark_undone(&mut self, merge_id: i64, at: Millis) -> StoreResult<()> {
-        self.tx.execute(
+        self.exec(
             "UPDATE merges SET undone_at = ?2 WHERE id = ?1",
             params![merge_id, at],
         )?;
@@ -453,29 +453,33 @@ impl WriteTx for SqliteTx<'_> {
         Ok(existed.is_none())
     }
 
-    fn event_insert(
-        &mut self,
-        event: &EventInput,
-        identifier_row: Option<i64>,
-        source: &str,
-    ) -> StoreResult<bool> {
+    fn events_insert(&mut self, events: &[NewEvent<'_>], source: &str) -> StoreResult<Vec<bool>> {
         let mut statement = self.tx.prepare_cached(
             "INSERT INTO events (message_id, identifier_id, type, name, channel, source, occurred_at, sent_at, received_at, properties, context) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (message_id) DO NOTHING",
         )?;
-        let inserted = statement.execute(params![
-            event.message_id,
-            identifier_row,
-            event.kind,
-            event.name,
-            event.channel,
-            source,
-            event.occurred_at,
-            event.sent_at,
-            event.received_at,
-            event.properties.to_string(),
-            event.context.to_string()
-        ])?;
-        Ok(inserted == 1)
+        let mut res = Vec::with_capacity(events.len());
+        for new in events {
+            let event = new.event;
+            let inserted = statement.execute(params![
+                event.message_id,
+                new.identifier_row,
+                event.kind,
+                event.name,
+                event.channel,
+                source,
+                event.occurred_at,
+                event.sent_at,
+                event.received_at,
+                new.properties,
+                new.context
+            ])?;
+            res.push(inserted == 1);
+        }
+        Ok(res)
+    }
+
+    fn order_for_refund(&mut self, order_key: &str) -> StoreResult<Option<StoredOrder>> {
+        super::events::order_for_refund(self.tx, order_key)
     }
 }

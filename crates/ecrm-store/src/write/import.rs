@@ -1,12 +1,12 @@
 //! Batch writes of orders, customers, products and events over [`WriteTx`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use ecrm_core::Identifier;
 use ecrm_core::order::{CustomerRef, OrderKind, OrderLine};
 use ecrm_core::time::Millis;
 
-use super::{NewOrder, WriteTx, resolve};
+use super::{NewEvent, NewOrder, WriteTx, insert_events, resolve};
 use crate::error::StoreResult;
 use crate::model::{
     CustomerAttributes, CustomerInput, EventInput, ProductInput, WriteContext, WriteCounts,
@@ -234,9 +234,26 @@ pub(crate) fn write_events<T: WriteTx>(
 ) -> StoreResult<WriteCounts> {
     let mut counts = WriteCounts::default();
     let mut cache = ResolvedCache::new();
+    let mut anchors = Vec::with_capacity(rows.len());
     for event in rows {
         let anchor = cache.anchor(tx, &event.customer, event.occurred_at, ctx, &mut counts)?;
-        if tx.event_insert(event, anchor.map(|(row, _)| row), &ctx.source)? {
+        anchors.push(anchor.map(|(row, _)| row));
+    }
+    let json: Vec<(String, String)> = rows
+        .iter()
+        .map(|event| (event.properties.to_string(), event.context.to_string()))
+        .collect();
+    let events = rows.iter().zip(&json).zip(anchors).map(
+        |((event, (properties, context)), identifier_row)| NewEvent {
+            event,
+            properties,
+            context,
+            identifier_row,
+        },
+    );
+    let mut seen_ids = HashSet::new();
+    for new in insert_events(tx, events, &ctx.source, &mut seen_ids)? {
+        if new {
             counts.events_created += 1;
         } else {
             counts.duplicates_skipped += 1;

@@ -4,11 +4,12 @@
 
 mod identity;
 mod import;
+mod refund;
 mod tracked;
 
 pub(crate) use identity::{resolve, resolve_and_touch, unmerge};
 pub(crate) use import::{write_customers, write_events, write_orders, write_products};
-pub(crate) use tracked::write_tracked;
+pub(crate) use tracked::{insert_events, write_tracked};
 
 use ecrm_core::Identifier;
 use ecrm_core::time::Millis;
@@ -102,11 +103,38 @@ pub(crate) trait WriteTx {
 
     /// Inserts or updates a product; true when it was new.
     fn product_upsert(&mut self, product: &ProductInput, at: Millis) -> StoreResult<bool>;
-    /// Inserts an event; false when its message id exists.
-    fn event_insert(
-        &mut self,
-        event: &crate::model::EventInput,
-        identifier_row: Option<i64>,
-        source: &str,
-    ) -> StoreResult<bool>;
+    /// Inserts events, all recorded as from `source`; for each, true when it was new (its message
+    /// id was not stored). The message ids are distinct.
+    fn events_insert(&mut self, events: &[NewEvent<'_>], source: &str) -> StoreResult<Vec<bool>>;
+    /// The stored order `order_key` with its lines, and what its refunds have taken back so far.
+    fn order_for_refund(&mut self, order_key: &str) -> StoreResult<Option<StoredOrder>>;
+}
+
+/// An event to insert, its JSON columns already encoded.
+pub(crate) struct NewEvent<'a> {
+    pub event: &'a crate::model::EventInput,
+    pub properties: &'a str,
+    pub context: &'a str,
+    pub identifier_row: Option<i64>,
+}
+
+/// A stored order as a whole refund needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StoredOrder {
+    pub currency: String,
+    pub total_cents: i64,
+    pub lines: Vec<StoredLine>,
+    /// The total of the order's refund row (`refund:ORDER_ID`): zero or negative.
+    pub refunded_cents: i64,
+}
+
+/// One stored order line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StoredLine {
+    pub product_id: Option<String>,
+    pub product_name: Option<String>,
+    pub category: Option<String>,
+    pub quantity: i64,
+    pub unit_price_cents: i64,
+    pub amount_cents: i64,
 }

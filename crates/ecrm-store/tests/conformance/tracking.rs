@@ -3,6 +3,7 @@
 use ecrm_core::Identifier;
 use ecrm_store::{
     CustomerAttributes, EventCursor, EventInput, EventQuery, Store, TrackedBatch, TrackedItem,
+    WholeRefund,
 };
 
 use crate::support::{anon, ctx, line, user, who};
@@ -23,11 +24,7 @@ fn event(message_id: &str, kind: &str, name: &str, customer: &[Identifier], at: 
 }
 
 fn item(event: EventInput) -> TrackedItem {
-    TrackedItem {
-        event,
-        profile: None,
-        order_lines: Vec::new(),
-    }
+    TrackedItem::new(event, None, Vec::new())
 }
 
 fn batch(source: &str, items: Vec<TrackedItem>) -> TrackedBatch {
@@ -173,5 +170,107 @@ pub fn customer_events_filter_and_page(store: &dyn Store) {
             .customer_events("nobody", &query(5))
             .expect("none")
             .is_empty()
+    );
+}
+
+fn whole_refund(message_id: &str, order_key: &str, at: i64) -> TrackedItem {
+    let mut refund = item(event(
+        message_id,
+        "track",
+        "Order Refunded",
+        &[user("u5")],
+        at,
+    ));
+    refund.refund_whole_order = Some(WholeRefund {
+        order_key: order_key.to_string(),
+        status: "refunded".to_string(),
+    });
+    refund
+}
+
+/// A refund naming only its order returns every stored line the first time (also when the order
+/// came in the same transaction), then nothing; after a partial refund, the rest in one line; an
+/// unknown order gets no refund. The same message twice in one transaction is stored once.
+pub fn whole_refunds_return_what_is_left_of_the_stored_order(store: &dyn Store) {
+    let mut order = item(event(
+        "w-1",
+        "track",
+        "Order Completed",
+        &[user("u5")],
+        1_000,
+    ));
+    order.order_lines = vec![
+        line("o-5", 1, &[user("u5")], 1_000, 1_500),
+        line("o-5", 2, &[user("u5")], 1_000, 500),
+    ];
+    let mut partial_order = item(event(
+        "w-2",
+        "track",
+        "Order Completed",
+        &[user("u5")],
+        1_000,
+    ));
+    partial_order.order_lines = vec![line("o-6", 1, &[user("u5")], 1_000, 4_000)];
+    let mut partial = item(event(
+        "w-3",
+        "track",
+        "Order Refunded",
+        &[user("u5")],
+        1_500,
+    ));
+    partial.order_lines = vec![line("refund:o-6", 1, &[user("u5")], 1_500, -1_000)];
+    let first = batch(
+        "api:web",
+        vec![
+            order,
+            partial_order,
+            partial,
+            whole_refund("w-4", "o-5", 2_000),
+        ],
+    );
+    let again = batch(
+        "api:web",
+        vec![
+            whole_refund("w-5", "o-5", 3_000),
+            whole_refund("w-6", "o-6", 3_000),
+            whole_refund("w-6", "o-6", 3_000),
+            whole_refund("w-7", "o-404", 3_000),
+        ],
+    );
+    let counts = store
+        .write_tracked(&[first, again], &ctx(10))
+        .expect("write");
+    assert_eq!(counts[0].events_created, 4);
+    assert_eq!(counts[1].events_created, 3);
+    assert_eq!(counts[1].duplicates_skipped, 1);
+    let view = store.customer_360("u5", 10).expect("360");
+    let mut refunds: Vec<(String, i64, Vec<i64>)> = view
+        .latest_orders
+        .iter()
+        .filter(|o| o.order_key.starts_with("refund:"))
+        .map(|o| {
+            let mut amounts: Vec<i64> = o.lines.iter().map(|l| l.amount_cents).collect();
+            amounts.sort_unstable();
+            (o.order_key.clone(), o.total_cents, amounts)
+        })
+        .collect();
+    refunds.sort();
+    assert_eq!(
+        refunds,
+        [
+            ("refund:o-5".to_string(), -2_000, vec![-1_500, -500]),
+            ("refund:o-6".to_string(), -4_000, vec![-3_000, -1_000]),
+        ]
+    );
+    let o5 = view
+        .latest_orders
+        .iter()
+        .find(|o| o.order_key == "refund:o-5");
+    let product_ids: Vec<Option<String>> = o5
+        .map(|o| o.lines.iter().map(|l| l.product_id.clone()).collect())
+        .unwrap_or_default();
+    assert!(
+        product_ids.contains(&Some("p1".to_string())),
+        "{product_ids:?}"
     );
 }

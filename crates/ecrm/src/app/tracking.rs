@@ -2,11 +2,11 @@
 //! items the store writes (events, `identify` profile updates, E-commerce order lines), with a
 //! reject per refused message naming its index, field and reason.
 
-use ecrm_core::ecommerce::order_lines_of;
+use ecrm_core::ecommerce::{order_lines_of, whole_refund_of};
 use ecrm_core::event::{MessageOptions, Reject, parse_message};
 use ecrm_core::phone::PhoneRegion;
 use ecrm_core::time::Millis;
-use ecrm_store::TrackedItem;
+use ecrm_store::{TrackedItem, WholeRefund};
 use serde_json::Value;
 
 use super::ingest::event_from_message;
@@ -20,7 +20,7 @@ pub const MAX_BATCH_BYTES: usize = 500 * 1024;
 #[derive(Debug, Clone)]
 pub struct TrackingConfig {
     pub region: PhoneRegion,
-    /// Currency of order events that name none.
+    /// Currency of order events that name none (the store's currency, `ecrm serve --currency`).
     pub currency: String,
 }
 
@@ -109,15 +109,17 @@ fn prepare_one(
             reason: err.reason,
         },
     })?;
+    let whole_refund = whole_refund_of(&message).map(|(order_key, status)| WholeRefund {
+        order_key,
+        status: status.to_string(),
+    });
     let (mut event, profile) = event_from_message(message, options.received_at);
     if event.kind == "page" {
         keep_page_location(&mut event.properties, &event.context);
     }
-    Ok(TrackedItem {
-        event,
-        profile: profile.map(|input| input.attributes),
-        order_lines,
-    })
+    let mut item = TrackedItem::new(event, profile.map(|input| input.attributes), order_lines);
+    item.refund_whole_order = whole_refund;
+    Ok(item)
 }
 
 fn classify(reject: Reject) -> MessageReject {
@@ -203,10 +205,9 @@ mod tests {
         let message = raw(json!({"type": "page", "anonymousId": "d1", "name": "Shoes",
             "context": {"page": {"path": "/shoes", "referrer": "https://search.example/"}}}));
         let (items, _) = prepare_messages(vec![message], 1_000, &config());
-        assert_eq!(items[0].event.properties["path"], "/shoes");
-        assert_eq!(
-            items[0].event.properties["referrer"],
-            "https://search.example/"
-        );
+        let properties: Value =
+            serde_json::from_str(items[0].properties_json()).expect("properties are JSON");
+        assert_eq!(properties["path"], "/shoes");
+        assert_eq!(properties["referrer"], "https://search.example/");
     }
 }

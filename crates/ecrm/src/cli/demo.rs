@@ -177,6 +177,7 @@ pub fn run_demo(global: &GlobalOptions, args: DemoArgs) -> anyhow::Result<()> {
                 .half_life_days,
             segments_poll_ms: 200,
             segments_schedule_seconds: 300,
+            currency: "USD".to_string(),
         },
     )
 }

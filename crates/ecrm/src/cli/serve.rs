@@ -36,6 +36,9 @@ pub struct ServeArgs {
     /// How often (seconds) segments with relative dates or windows are re-evaluated (0 = never).
     #[arg(long, env = "ECRM_SEGMENTS_SCHEDULE_SECONDS", default_value_t = 300)]
     pub segments_schedule_seconds: u64,
+    /// The store's currency: tracked order events without `currency` are in it (ISO 4217 code).
+    #[arg(long, env = "ECRM_CURRENCY", default_value = "USD")]
+    pub currency: String,
 }
 
 pub fn run(global: &GlobalOptions, args: ServeArgs) -> anyhow::Result<()> {
@@ -44,7 +47,10 @@ pub fn run(global: &GlobalOptions, args: ServeArgs) -> anyhow::Result<()> {
         .addr
         .parse()
         .with_context(|| format!("--addr {:?} is not HOST:PORT", args.addr))?;
-    let state = AppState::new(store, global.region()?, global.limits());
+    let currency = ecrm_core::money::parse_currency(&args.currency)
+        .with_context(|| format!("--currency {:?} is not a currency code", args.currency))?;
+    let mut state = AppState::new(store, global.region()?, global.limits());
+    state.tracking.currency = currency;
     if args.recs_retrain_minutes > 0 {
         let every = std::time::Duration::from_secs(args.recs_retrain_minutes * 60);
         crate::app::recs::schedule::spawn_retrainer(

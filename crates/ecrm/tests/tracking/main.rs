@@ -9,6 +9,7 @@ mod errors;
 mod ingest;
 mod kill;
 mod profile_updates;
+mod orders;
 mod sdks;
 
 /// Declares one test per backend from a body `fn(Db, &str)`.
@@ -40,6 +41,7 @@ on_both_backends!(
     ingest::gzip_and_retries_store_once,
     ingest::identify_alias_and_orders_reach_the_360_view,
     profile_updates::tracked_views_update_interests_within_the_deadline,
+    orders::order_events_without_id_currency_or_amounts,
     sdks::python_sdk,
     sdks::node_sdk,
 );

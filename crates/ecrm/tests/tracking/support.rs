@@ -63,6 +63,11 @@ pub struct TestApp {
 
 /// Starts the app, or `None` (with a skip line) for PostgreSQL without `ECRM_TEST_DATABASE_URL`.
 pub fn spawn_app(db: Db, test: &str) -> Option<TestApp> {
+    spawn_app_with_currency(db, test, "USD")
+}
+
+/// [`spawn_app`] with `currency` as the store's currency (`ecrm serve --currency`).
+pub fn spawn_app_with_currency(db: Db, test: &str, currency: &str) -> Option<TestApp> {
     let dir = TempDir::new(test);
     let store: Arc<dyn Store> = match db {
         Db::Sqlite => {
@@ -91,7 +96,8 @@ pub fn spawn_app(db: Db, test: &str) -> Option<TestApp> {
     let write_key = create_key(&*store, KeyRole::Write, Some("web-shop"), "web", "test")
         .expect("write key")
         .key;
-    let state = AppState::new(store.clone(), PhoneRegion::CN, IdentityLimits::standard());
+    let mut state = AppState::new(store.clone(), PhoneRegion::CN, IdentityLimits::standard());
+    state.tracking.currency = currency.to_string();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -150,7 +156,8 @@ impl TestApp {
     }
 }
 
-/// One HTTP/1.1 request on a new connection.
+/// One HTTP/1.1 request on a new connection; status 0 when the server cannot be reached (a killed
+/// server refuses connections, which a client counts as not acknowledged).
 pub fn http(
     addr: SocketAddr,
     method: &str,
@@ -158,7 +165,13 @@ pub fn http(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Reply {
-    let mut stream = TcpStream::connect(addr).expect("connect");
+    let unreachable = Reply {
+        status: 0,
+        body: Value::Null,
+    };
+    let Ok(mut stream) = TcpStream::connect(addr) else {
+        return unreachable;
+    };
     stream
         .set_read_timeout(Some(Duration::from_secs(60)))
         .expect("timeout");
@@ -170,7 +183,9 @@ pub fn http(
         head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).expect("write head");
+    if stream.write_all(head.as_bytes()).is_err() {
+        return unreachable;
+    }
     let _ = stream.write_all(body);
     let mut raw = Vec::new();
     let _ = stream.read_to_end(&mut raw);
