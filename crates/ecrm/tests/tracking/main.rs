@@ -8,8 +8,8 @@ mod support;
 mod errors;
 mod ingest;
 mod kill;
-mod profile_updates;
 mod orders;
+mod profile_updates;
 mod sdks;
 
 /// Declares one test per backend from a body `fn(Db, &str)`.
