@@ -53,7 +53,7 @@ pub struct TraitRecord {
 /// What one bulk trait write did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct TraitWriteCounts {
-    /// Traits written (inserted or updated).
+    /// Traits given (changed or confirmed unchanged).
     pub written: u64,
     /// Of those, values that changed (and were appended to the history).
     pub changed: u64,

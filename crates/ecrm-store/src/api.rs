@@ -38,7 +38,8 @@ pub trait Store: Send + Sync {
         until: ecrm_core::time::Millis,
         sink: &mut dyn FnMut(CustomerDays) -> StoreResult<()>,
     ) -> StoreResult<u64>;
-    /// Upserts traits and appends the values that changed to the trait history, in one transaction.
+    /// Writes the traits whose value changed (with `computed_at` and `model_fit_id`) and appends
+    /// them to the trait history, in one transaction; an unchanged value leaves its row as it was.
     fn write_traits(
         &self,
         traits: &mut dyn Iterator<Item = TraitWrite>,

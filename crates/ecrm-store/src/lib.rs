@@ -14,6 +14,7 @@ mod migrations;
 mod model;
 mod postgres;
 mod profile_model;
+mod purchase_scan;
 mod recs_model;
 mod segments_model;
 mod sql_common;

@@ -37,8 +37,10 @@ const WRITE_TRAITS: &str = "WITH input AS ( \
        INSERT INTO traits (customer_id, name, value, computed_at, model_fit_id) \
        SELECT customer_id, name, value, $4, $5 FROM input \
        ON CONFLICT (customer_id, name) DO UPDATE SET value = excluded.value, \
-       computed_at = excluded.computed_at, model_fit_id = excluded.model_fit_id RETURNING 1 \
-     ) SELECT (SELECT count(*) FROM upserted), (SELECT count(*) FROM changed)";
+       computed_at = excluded.computed_at, model_fit_id = excluded.model_fit_id \
+       WHERE traits.value IS DISTINCT FROM excluded.value RETURNING 1 \
+     ) SELECT (SELECT count(*) FROM input), (SELECT count(*) FROM changed), \
+       (SELECT count(*) FROM upserted)";
 
 /// Traits sent per statement.
 const TRAIT_CHUNK: usize = 20_000;

@@ -1,26 +1,19 @@
-//! Customer-intelligence reads and writes for SQLite: purchase days per customer (one GROUP BY
-//! streamed), bulk trait writes with history, and model fits.
+//! Customer-intelligence reads and writes for SQLite: purchase days per customer (two plain scans
+//! grouped in memory), bulk trait writes with history, and model fits.
 
 use ecrm_core::time::Millis;
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::{SqliteStore, lock};
 use crate::analytics_model::{
-    CustomerDays, ModelFitInput, ModelFitRecord, PurchaseDay, TraitRecord, TraitWrite,
-    TraitWriteCounts,
+    CustomerDays, ModelFitInput, ModelFitRecord, TraitRecord, TraitWrite, TraitWriteCounts,
 };
 use crate::error::StoreResult;
-use crate::sql_common::CustomerDaysGrouper;
+use crate::purchase_scan::PurchaseScan;
 
-/// Orders and refunds per customer and UTC day (floor division, so times before 1970 work too).
-const PURCHASE_DAYS: &str = "SELECT i.customer_id, \
-       (o.ordered_at - (((o.ordered_at % 86400000) + 86400000) % 86400000)) / 86400000 AS day, \
-       sum(o.kind = 'order'), \
-       sum(CASE WHEN o.kind = 'order' THEN o.total_cents ELSE 0 END), \
-       sum(CASE WHEN o.kind = 'refund' THEN o.total_cents ELSE 0 END) \
-     FROM orders o JOIN identifiers i ON i.id = o.identifier_id \
-     WHERE o.ordered_at < ?1 AND o.kind IN ('order', 'refund') \
-     GROUP BY i.customer_id, day ORDER BY i.customer_id, day";
+/// Every order and refund before `?1`, in storage order (a plain table scan, no sort).
+const ORDERS_SCAN: &str =
+    "SELECT identifier_id, ordered_at, kind, total_cents FROM orders WHERE ordered_at < ?1";
 
 const FIT_COLUMNS: &str =
     "id, model, parameters, log_likelihood, window_start, window_end, fitted_at";
@@ -31,22 +24,36 @@ impl SqliteStore {
         until: Millis,
         sink: &mut dyn FnMut(CustomerDays) -> StoreResult<()>,
     ) -> StoreResult<u64> {
-        self.read(|conn| {
-            let mut statement = conn.prepare_cached(PURCHASE_DAYS)?;
-            let mut rows = statement.query([until])?;
-            let mut grouper = CustomerDaysGrouper::new();
-            while let Some(row) = rows.next()? {
-                let customer_id: String = row.get(0)?;
-                let day = PurchaseDay {
-                    day: row.get(1)?,
-                    orders: row.get(2)?,
-                    order_cents: row.get(3)?,
-                    refund_cents: row.get(4)?,
-                };
-                grouper.push(customer_id, day, sink)?;
+        let scan = self.read(|conn| {
+            // One read transaction: identifiers and orders from the same snapshot.
+            let tx = conn.unchecked_transaction()?;
+            let mut scan = PurchaseScan::new();
+            {
+                let mut statement = tx.prepare_cached("SELECT id, customer_id FROM identifiers")?;
+                let mut rows = statement.query([])?;
+                while let Some(row) = rows.next()? {
+                    let customer = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+                    scan.identifier(row.get(0)?, customer);
+                }
+                let mut statement = tx.prepare_cached(ORDERS_SCAN)?;
+                let mut rows = statement.query([until])?;
+                while let Some(row) = rows.next()? {
+                    let Some(identifier) = row.get::<_, Option<i64>>(0)? else {
+                        continue;
+                    };
+                    let kind = row.get_ref(2)?.as_str().map_err(rusqlite::Error::from)?;
+                    match kind {
+                        "order" | "refund" => {
+                            scan.order(identifier, row.get(1)?, kind == "order", row.get(3)?)
+                        }
+                        _ => {}
+                    }
+                }
             }
-            grouper.finish(sink)
-        })
+            tx.commit()?;
+            Ok(scan)
+        })?;
+        scan.finish(sink)
     }
 
     pub(crate) fn traits_write(
@@ -59,39 +66,42 @@ impl SqliteStore {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut counts = TraitWriteCounts::default();
         {
-            let mut current =
-                tx.prepare_cached("SELECT value FROM traits WHERE customer_id = ?1 AND name = ?2")?;
+            // One statement per trait: the upsert changes nothing when the value is the same, and
+            // RETURNING says whether it wrote (so no separate read of the old value).
             let mut upsert = tx.prepare_cached(
                 "INSERT INTO traits (customer_id, name, value, computed_at, model_fit_id) \
                  VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (customer_id, name) DO UPDATE SET \
                  value = excluded.value, computed_at = excluded.computed_at, \
-                 model_fit_id = excluded.model_fit_id",
+                 model_fit_id = excluded.model_fit_id WHERE traits.value IS NOT excluded.value \
+                 RETURNING 1",
             )?;
             let mut history = tx.prepare_cached(
                 "INSERT INTO trait_history (customer_id, name, value, computed_at) \
                  VALUES (?1, ?2, ?3, ?4)",
             )?;
             for item in traits {
-                let old: Option<String> = current
-                    .query_row(params![item.customer_id, item.name], |row| row.get(0))
-                    .optional()?;
-                upsert.execute(params![
-                    item.customer_id,
-                    item.name,
-                    item.value,
-                    computed_at,
-                    model_fit_id
-                ])?;
                 counts.written += 1;
-                if old.as_deref() != Some(item.value.as_str()) {
-                    history.execute(params![
+                let wrote = upsert
+                    .query(params![
                         item.customer_id,
                         item.name,
                         item.value,
-                        computed_at
-                    ])?;
-                    counts.changed += 1;
+                        computed_at,
+                        model_fit_id
+                    ])?
+                    .next()?
+                    .is_some();
+                if !wrote {
+                    // Unchanged: the stored row (and the run it points at) stays as it is.
+                    continue;
                 }
+                history.execute(params![
+                    item.customer_id,
+                    item.name,
+                    item.value,
+                    computed_at
+                ])?;
+                counts.changed += 1;
             }
         }
         tx.commit()?;

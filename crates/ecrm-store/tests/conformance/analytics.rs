@@ -81,6 +81,10 @@ pub fn traits_upsert_and_record_changes(store: &dyn Store) {
     assert_eq!(traits[1].value, "{\"r\":4}");
     assert_eq!(traits[1].computed_at, 200);
     assert_eq!(traits[1].model_fit_id, Some(7));
+    assert_eq!(
+        traits[0].computed_at, 100,
+        "an unchanged value keeps its row (and the run it points at)"
+    );
     assert!(store.customer_traits("nobody").expect("read").is_empty());
     let mut none = std::iter::empty();
     assert_eq!(

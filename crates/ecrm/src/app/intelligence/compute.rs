@@ -144,13 +144,14 @@ pub fn run_compute(
         .unwrap_or_else(|| date_of(table.last_order_day().map_or(0, |day| day + 1)));
     let as_of_day = day_of(as_of);
     let as_of_millis = date_to_millis(as_of);
+    timer.lap("load");
     let lines = load_lines(store, None, as_of_millis)?;
     let window = options.risk.complaint_window_days * ecrm_core::time::DAY_MILLIS;
     let complaints: HashMap<String, u32> = store
         .complaint_counts(as_of_millis - window, as_of_millis)?
         .into_iter()
         .collect();
-    timer.lap("load");
+    timer.lap("load_lines");
 
     let rows = rfm_rows(&table, as_of_day);
     let classes = value_classes(&rows);
