@@ -123,8 +123,10 @@ pub fn explain_spending(value: &Value) -> String {
         None => "none".to_string(),
     };
     format!(
-        "{orders} orders worth {ordered} cents, {total} cents after refunds; average order value \
-         {aov}; {band}.",
+        "{orders} orders worth {ordered} cents, {total} cents after refunds ({refunds} refunds, \
+         return rate {return_rate}); average order value {aov}; {band}.",
+        refunds = value["refunds"],
+        return_rate = or_none(value, "return_rate", ""),
         orders = value["orders"],
         ordered = value["ordered_cents"],
         total = value["total_spend_cents"],

@@ -199,6 +199,7 @@ fn spending_sums_orders_nets_refunds_and_weights_percentiles_by_quantity() {
     assert_eq!(result.orders, 2);
     assert_eq!(result.ordered_cents, 700);
     assert_eq!(result.total_spend_cents, 300);
+    assert_eq!((result.refunds, result.return_rate), (1, Some(0.5)));
     assert_eq!(result.aov_cents, Some(350));
     // 3 units at 12.5, 1 at 87.5, the zero-value line (0 → 0th percentile) counts 1 unit.
     assert_eq!(result.price_percentile, Some(25.0));

@@ -1,6 +1,7 @@
 //! The `spending` trait: average order value, total spend and the price band.
 //!
 //! * `orders`: distinct orders; `ordered_cents`: their value; `total_spend_cents`: net of refunds;
+//! * `refunds`: distinct refunds; `return_rate`: refunds over orders;
 //! * `aov_cents`: `ordered_cents / orders`, rounded to the nearest cent;
 //! * `price_percentile` (0–100): the quantity-weighted mean, over the customer's bought lines, of
 //!   the percentile of the line's unit price among the unit prices of every bought line in the same
@@ -76,6 +77,10 @@ pub struct Spending {
     pub ordered_cents: i64,
     /// Ordered minus refunded, in cents.
     pub total_spend_cents: i64,
+    /// Distinct refunds (returns).
+    pub refunds: u64,
+    /// `refunds / orders` (4 decimals), `None` without an order.
+    pub return_rate: Option<f64>,
     /// Average order value in cents (`None` without an order).
     pub aov_cents: Option<i64>,
     /// Price percentile within the category, 0–100 (1 decimal).
@@ -127,10 +132,15 @@ pub fn spending(lines: &[PurchaseLine<'_>], index: &PriceIndex) -> Spending {
     }
     let price_percentile = (weight > 0.0).then(|| round_to(weighted / weight, 1));
     let count = orders.len() as i64;
+    let mut refunds: Vec<u64> = lines.iter().filter(|l| l.refund).map(|l| l.order).collect();
+    refunds.sort_unstable();
+    refunds.dedup();
     Spending {
         orders: orders.len() as u64,
         ordered_cents,
         total_spend_cents: ordered_cents - refunded.abs(),
+        refunds: refunds.len() as u64,
+        return_rate: (count > 0).then(|| round_to(refunds.len() as f64 / count as f64, 4)),
         aov_cents: (count > 0).then(|| (ordered_cents as f64 / count as f64).round() as i64),
         price_percentile,
         price_band: price_percentile.map(price_band),

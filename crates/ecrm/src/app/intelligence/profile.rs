@@ -3,7 +3,10 @@
 //! percentiles compare with every customer's lines).
 //!
 //! Order lines are loaded once into a compact table (categories and brands interned); events are
-//! streamed grouped by customer and never held for more than one customer at a time.
+//! streamed grouped by customer and never held for more than one customer at a time. Customers
+//! without tracked events get no `behaviour` (their orders and returns are in `spending`), and
+//! customers without a single interest signal (no categorised view, cart add or purchase) no
+//! `interests`.
 
 use std::collections::HashMap;
 
@@ -171,14 +174,15 @@ fn json_text(value: &impl Serialize) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".to_string())
 }
 
-/// The `behaviour` and `interests` traits of one customer.
+/// The `behaviour` (only with tracked events) and `interests` (only with a signal) traits of one
+/// customer.
 fn event_traits_of(
     customer_id: &str,
     activities: &mut [(i64, Activity)],
     lines: &[PurchaseLine<'_>],
     as_of: Millis,
     rules: &InterestRules,
-) -> [TraitWrite; 2] {
+) -> Vec<TraitWrite> {
     activities.sort_by_key(|(id, activity)| (activity.at, *id));
     let list: Vec<Activity> = activities.iter().map(|(_, a)| a.clone()).collect();
     let trait_of = |name: &str, value: String| TraitWrite {
@@ -186,13 +190,15 @@ fn event_traits_of(
         name: name.to_string(),
         value,
     };
-    [
-        trait_of("behaviour", json_text(&behaviour(&list, lines))),
-        trait_of(
-            "interests",
-            json_text(&interests(&list, lines, as_of, rules)),
-        ),
-    ]
+    let mut out = Vec::with_capacity(2);
+    if !list.is_empty() {
+        out.push(trait_of("behaviour", json_text(&behaviour(&list, lines))));
+    }
+    let interests = interests(&list, lines, as_of, rules);
+    if interests.signals > 0 {
+        out.push(trait_of("interests", json_text(&interests)));
+    }
+    out
 }
 
 fn reduce(record: &ActivityRecord<'_>) -> (i64, Activity) {
