@@ -62,8 +62,9 @@ pub trait Store: Send + Sync {
         customers: Option<&[String]>,
         sink: &mut dyn FnMut(&crate::ActivityRecord<'_>) -> StoreResult<()>,
     ) -> StoreResult<u64>;
-    /// Streams the order and refund lines of known customers (every customer, or those listed)
-    /// with category and brand, grouped by customer in byte order; returns the count.
+    /// Streams the order and refund lines of known customers with category and brand: of every
+    /// customer in no set order, or of the listed customers grouped by customer in byte order;
+    /// each order's lines come together. Returns the count.
     fn customer_purchase_lines(
         &self,
         customers: Option<&[String]>,

@@ -19,22 +19,17 @@ struct Row {
     refund_cents: i64,
 }
 
-/// Collects identifiers, then orders, then streams the per-customer days.
+/// Identifier row ids to customers, from one scan of the identifiers table.
 #[derive(Default)]
-pub(crate) struct PurchaseScan {
+pub(crate) struct IdentifierMap {
     customers: Vec<String>,
     customer_index: HashMap<String, u32>,
     by_identifier: Vec<u32>,
-    rows: Vec<Row>,
 }
 
-impl PurchaseScan {
-    pub(crate) fn new() -> PurchaseScan {
-        PurchaseScan::default()
-    }
-
+impl IdentifierMap {
     /// Records that identifier `id` belongs to `customer_id`.
-    pub(crate) fn identifier(&mut self, id: i64, customer_id: &str) {
+    pub(crate) fn add(&mut self, id: i64, customer_id: &str) {
         let Ok(slot) = usize::try_from(id) else {
             return;
         };
@@ -53,16 +48,39 @@ impl PurchaseScan {
         self.by_identifier[slot] = index;
     }
 
+    /// The index of the customer identifier `id` belongs to.
+    pub(crate) fn customer_of(&self, id: i64) -> Option<u32> {
+        let slot = usize::try_from(id).ok()?;
+        self.by_identifier
+            .get(slot)
+            .copied()
+            .filter(|&index| index != u32::MAX)
+    }
+
+    /// The id of customer `index`.
+    pub(crate) fn customer_id(&self, index: u32) -> &str {
+        &self.customers[index as usize]
+    }
+}
+
+/// Collects identifiers, then orders, then streams the per-customer days.
+#[derive(Default)]
+pub(crate) struct PurchaseScan {
+    pub(crate) identifiers: IdentifierMap,
+    rows: Vec<Row>,
+}
+
+impl PurchaseScan {
+    pub(crate) fn new() -> PurchaseScan {
+        PurchaseScan::default()
+    }
+
     /// Adds one order (`is_order`) or refund of identifier `identifier_id`; unknown identifiers
     /// (guests have none) are skipped.
     pub(crate) fn order(&mut self, identifier_id: i64, at: i64, is_order: bool, cents: i64) {
-        let customer = usize::try_from(identifier_id)
-            .ok()
-            .and_then(|slot| self.by_identifier.get(slot).copied())
-            .unwrap_or(u32::MAX);
-        if customer == u32::MAX {
+        let Some(customer) = self.identifiers.customer_of(identifier_id) else {
             return;
-        }
+        };
         self.rows.push(Row {
             customer,
             day: at.div_euclid(DAY_MILLIS),
@@ -78,15 +96,14 @@ impl PurchaseScan {
         mut self,
         sink: &mut dyn FnMut(CustomerDays) -> StoreResult<()>,
     ) -> StoreResult<u64> {
-        drop(std::mem::take(&mut self.customer_index));
-        drop(std::mem::take(&mut self.by_identifier));
-        let mut order: Vec<u32> = (0..self.customers.len() as u32).collect();
+        let IdentifierMap { mut customers, .. } = std::mem::take(&mut self.identifiers);
+        let mut order: Vec<u32> = (0..customers.len() as u32).collect();
         order.sort_unstable_by(|&a, &b| {
-            self.customers[a as usize]
+            customers[a as usize]
                 .as_bytes()
-                .cmp(self.customers[b as usize].as_bytes())
+                .cmp(customers[b as usize].as_bytes())
         });
-        let mut rank = vec![0u32; self.customers.len()];
+        let mut rank = vec![0u32; customers.len()];
         for (position, &customer) in order.iter().enumerate() {
             rank[customer as usize] = position as u32;
         }
@@ -116,7 +133,7 @@ impl PurchaseScan {
                 end += 1;
             }
             sink(CustomerDays {
-                customer_id: std::mem::take(&mut self.customers[customer as usize]),
+                customer_id: std::mem::take(&mut customers[customer as usize]),
                 days,
             })?;
             count += 1;

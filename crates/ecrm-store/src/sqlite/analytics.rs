@@ -33,7 +33,7 @@ impl SqliteStore {
                 let mut rows = statement.query([])?;
                 while let Some(row) = rows.next()? {
                     let customer = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
-                    scan.identifier(row.get(0)?, customer);
+                    scan.identifiers.add(row.get(0)?, customer);
                 }
                 let mut statement = tx.prepare_cached(ORDERS_SCAN)?;
                 let mut rows = statement.query([until])?;

@@ -7,9 +7,17 @@ use rusqlite::{Row, Statement, params};
 use super::{SqliteStore, lock};
 use crate::error::StoreResult;
 use crate::profile_model::{ActivityRecord, PurchaseLineRecord, TicketInput};
+use crate::purchase_scan::IdentifierMap;
 
 const ACTIVITY: &str = "SELECT i.customer_id, e.id, e.type, e.name, e.occurred_at, e.properties \
      FROM identifiers i JOIN events e ON e.identifier_id = i.id";
+
+/// Every customer's order lines in storage order: orders scanned by row id, each order's lines
+/// from the clustered primary key (no sort, no random access to the orders table).
+const LINES_SCAN: &str = "SELECT o.identifier_id, o.order_key, o.kind, o.ordered_at, \
+       coalesce(l.category, p.category), p.brand, l.quantity, l.unit_price_cents, l.amount_cents \
+     FROM orders o JOIN order_lines l ON l.order_id = o.id \
+     LEFT JOIN products p ON p.id = l.product_id WHERE o.kind IN ('order', 'refund')";
 
 const LINES: &str = "SELECT i.customer_id, o.order_key, o.kind, o.ordered_at, \
        coalesce(l.category, p.category), p.brand, l.quantity, l.unit_price_cents, l.amount_cents \
@@ -97,20 +105,49 @@ impl SqliteStore {
         customers: Option<&[String]>,
         sink: &mut dyn FnMut(&PurchaseLineRecord<'_>) -> StoreResult<()>,
     ) -> StoreResult<u64> {
-        self.read(|conn| {
-            grouped(conn, LINES, true, customers, &mut |row| {
-                sink(&PurchaseLineRecord {
-                    customer_id: text(row, 0)?,
-                    order_key: text(row, 1)?,
-                    kind: text(row, 2)?,
-                    ordered_at: row.get(3)?,
-                    category: optional_text(row, 4)?,
-                    brand: optional_text(row, 5)?,
-                    quantity: row.get(6)?,
-                    unit_price_cents: row.get(7)?,
-                    amount_cents: row.get(8)?,
-                })
+        let mut line = |customer_id: &str, row: &Row<'_>| -> StoreResult<()> {
+            sink(&PurchaseLineRecord {
+                customer_id,
+                order_key: text(row, 1)?,
+                kind: text(row, 2)?,
+                ordered_at: row.get(3)?,
+                category: optional_text(row, 4)?,
+                brand: optional_text(row, 5)?,
+                quantity: row.get(6)?,
+                unit_price_cents: row.get(7)?,
+                amount_cents: row.get(8)?,
             })
+        };
+        self.read(|conn| {
+            if customers.is_some() {
+                return grouped(conn, LINES, true, customers, &mut |row| {
+                    line(text(row, 0)?, row)
+                });
+            }
+            // Everyone: map identifiers to customers in memory, then scan the orders.
+            let tx = conn.unchecked_transaction()?;
+            let mut identifiers = IdentifierMap::default();
+            let mut count = 0u64;
+            {
+                let mut statement = tx.prepare("SELECT id, customer_id FROM identifiers")?;
+                let mut rows = statement.query([])?;
+                while let Some(row) = rows.next()? {
+                    identifiers.add(row.get(0)?, text(row, 1)?);
+                }
+                let mut statement = tx.prepare(LINES_SCAN)?;
+                let mut rows = statement.query([])?;
+                while let Some(row) = rows.next()? {
+                    let customer = row
+                        .get::<_, Option<i64>>(0)?
+                        .and_then(|id| identifiers.customer_of(id));
+                    if let Some(customer) = customer {
+                        line(identifiers.customer_id(customer), row)?;
+                        count += 1;
+                    }
+                }
+            }
+            tx.commit()?;
+            Ok(count)
         })
     }
 

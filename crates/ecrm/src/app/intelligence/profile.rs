@@ -115,46 +115,93 @@ impl LineTable {
     }
 }
 
-/// Loads the order lines placed before `until` of every customer, or of the listed ones.
+/// Loads the order lines placed before `until` of every customer, or of the listed ones (the
+/// store streams them in any customer order; each order's lines come together).
 pub fn load_lines(
     store: &dyn Store,
     customers: Option<&[String]>,
     until: Millis,
 ) -> Result<LineTable, AppError> {
     let mut table = LineTable {
-        offsets: vec![0],
         names: vec![String::new()],
         ..LineTable::default()
     };
-    let mut orders: HashMap<String, u32> = HashMap::new();
+    let mut customer_index: HashMap<String, u32> = HashMap::new();
+    let mut rows: Vec<(u32, CompactLine)> = Vec::new();
+    let mut last_customer: Option<(String, u32)> = None;
+    let mut last_order: Option<(u32, String)> = None;
+    let mut orders = 0u32;
     store.customer_purchase_lines(customers, &mut |line| {
         if line.ordered_at >= until {
             return Ok(());
         }
-        if table.ids.last().map(String::as_str) != Some(line.customer_id) {
-            if !table.ids.is_empty() {
-                table.offsets.push(table.lines.len());
+        let customer = match &last_customer {
+            Some((id, index)) if id == line.customer_id => *index,
+            _ => {
+                let next = table.ids.len() as u32;
+                let index = *customer_index
+                    .entry(line.customer_id.to_string())
+                    .or_insert(next);
+                if index == next {
+                    table.ids.push(line.customer_id.to_string());
+                }
+                last_customer = Some((line.customer_id.to_string(), index));
+                index
             }
-            table.ids.push(line.customer_id.to_string());
-            orders.clear();
+        };
+        let same_order =
+            matches!(&last_order, Some((c, key)) if *c == customer && key == line.order_key);
+        if !same_order {
+            orders += 1;
+            last_order = Some((customer, line.order_key.to_string()));
         }
-        let next = orders.len() as u32;
-        let order = *orders.entry(line.order_key.to_string()).or_insert(next);
         let category = table.intern(line.category);
         let brand = table.intern(line.brand);
-        table.lines.push(CompactLine {
-            order,
-            refund: line.kind == "refund",
-            at: line.ordered_at,
-            category,
-            brand,
-            quantity: line.quantity,
-            unit_price_cents: line.unit_price_cents,
-            amount_cents: line.amount_cents,
-        });
+        rows.push((
+            customer,
+            CompactLine {
+                order: orders,
+                refund: line.kind == "refund",
+                at: line.ordered_at,
+                category,
+                brand,
+                quantity: line.quantity,
+                unit_price_cents: line.unit_price_cents,
+                amount_cents: line.amount_cents,
+            },
+        ));
         Ok(())
     })?;
-    if !table.ids.is_empty() {
+    drop(customer_index);
+    // Customers in byte order, each one's lines together.
+    let mut order: Vec<u32> = (0..table.ids.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| {
+        table.ids[a as usize]
+            .as_bytes()
+            .cmp(table.ids[b as usize].as_bytes())
+    });
+    let mut rank = vec![0u32; table.ids.len()];
+    for (position, &customer) in order.iter().enumerate() {
+        rank[customer as usize] = position as u32;
+    }
+    rows.sort_by_key(|(customer, _)| rank[*customer as usize]);
+    let mut ids: Vec<String> = order
+        .iter()
+        .map(|&c| std::mem::take(&mut table.ids[c as usize]))
+        .collect();
+    std::mem::swap(&mut table.ids, &mut ids);
+    table.offsets = Vec::with_capacity(table.ids.len() + 1);
+    table.offsets.push(0);
+    table.lines = Vec::with_capacity(rows.len());
+    let mut current = None;
+    for (customer, line) in rows {
+        if current.is_some_and(|c| c != customer) {
+            table.offsets.push(table.lines.len());
+        }
+        current = Some(customer);
+        table.lines.push(line);
+    }
+    if current.is_some() {
         table.offsets.push(table.lines.len());
     }
     Ok(table)
