@@ -9,5 +9,6 @@ mod import_datasets;
 mod import_events;
 mod import_formats;
 mod intelligence_profile;
+mod segments_cli;
 mod segments_http;
 mod support;
