@@ -6,6 +6,10 @@ use ecrm_core::order::{CustomerRef, OrderLine};
 use crate::analytics_model::{
     CustomerDays, ModelFitInput, ModelFitRecord, TraitRecord, TraitWrite, TraitWriteCounts,
 };
+use crate::console_model::{
+    ConsoleSession, ConsoleSessionRecord, ConsoleUserInput, ConsoleUserRecord, EventNameCount,
+    SnapshotRecord,
+};
 use crate::error::StoreResult;
 use crate::model::{
     ApiKeyRecord, AuditEntry, Customer360, CustomerInput, CustomerListItem, CustomerQuery,
@@ -230,4 +234,34 @@ pub trait Store: Send + Sync {
     fn customer_memberships(&self, customer_id: &str) -> StoreResult<Vec<MembershipRecord>>;
     /// Recorded entries and exits in id order, after `query.after`, filtered as the query says.
     fn segment_changes(&self, query: &SegmentChangeQuery) -> StoreResult<Vec<SegmentChangeRecord>>;
+
+    /// Creates a console user; a username already taken is a `Conflict`.
+    fn create_console_user(&self, user: &ConsoleUserInput) -> StoreResult<i64>;
+    /// The console user with this username.
+    fn find_console_user(&self, username: &str) -> StoreResult<Option<ConsoleUserRecord>>;
+    /// Every console user, by username.
+    fn list_console_users(&self) -> StoreResult<Vec<ConsoleUserRecord>>;
+    /// Stores a new session and deletes the sessions that expired before it started.
+    fn create_console_session(&self, session: &ConsoleSessionRecord) -> StoreResult<()>;
+    /// The session with this token hash and its user, if it exists and expires after `now`.
+    fn find_console_session(
+        &self,
+        token_hash: &str,
+        now: ecrm_core::time::Millis,
+    ) -> StoreResult<Option<ConsoleSession>>;
+    /// Ends a session (nothing happens if it does not exist).
+    fn delete_console_session(&self, token_hash: &str) -> StoreResult<()>;
+    /// Streams the current value of one trait for every customer that has it, in no set order;
+    /// returns the number of values streamed.
+    fn trait_values(
+        &self,
+        name: &str,
+        sink: &mut dyn FnMut(&str, &str) -> StoreResult<()>,
+    ) -> StoreResult<u64>;
+    /// Counts of every tracked (`track`) event name: events and distinct known customers, by name.
+    fn event_name_counts(&self) -> StoreResult<Vec<EventNameCount>>;
+    /// Stores (replaces) a named snapshot.
+    fn write_snapshot(&self, snapshot: &SnapshotRecord) -> StoreResult<()>;
+    /// The named snapshot, if one was stored.
+    fn snapshot(&self, name: &str) -> StoreResult<Option<SnapshotRecord>>;
 }

@@ -6,9 +6,12 @@
 
 #[macro_use]
 mod segments_delegate;
+#[macro_use]
+mod console_delegate;
 
 mod analytics_model;
 mod api;
+mod console_model;
 mod error;
 mod migrations;
 mod model;
@@ -28,6 +31,7 @@ use std::sync::Arc;
 
 pub use analytics_model::*;
 pub use api::{Backend, Store};
+pub use console_model::*;
 pub use error::{StoreError, StoreResult};
 pub use model::*;
 pub use postgres::PostgresStore;

@@ -28,6 +28,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_segments.sql"),
         postgres: include_str!("../migrations/postgres/0003_segments.sql"),
     },
+    Migration {
+        version: 5,
+        name: "console",
+        sqlite: include_str!("../migrations/sqlite/0005_console.sql"),
+        postgres: include_str!("../migrations/postgres/0005_console.sql"),
+    },
 ];
 
 /// The statement that creates the bookkeeping table (same text on both backends).

@@ -3,6 +3,7 @@
 mod analytics;
 mod changes;
 mod checkpoint;
+mod console;
 mod events;
 mod profile;
 mod read;
@@ -334,4 +335,5 @@ impl Store for SqliteStore {
     }
 
     segment_store_methods!();
+    console_store_methods!();
 }

@@ -6,6 +6,7 @@ mod support;
 
 mod analytics;
 mod catalogue;
+mod console;
 mod identity;
 mod keys;
 mod memberships;
@@ -40,6 +41,9 @@ macro_rules! conformance_suite {
 }
 
 conformance_suite!(
+    console::console_users_and_sessions,
+    console::trait_values_and_event_counts,
+    console::snapshots_are_replaced_whole,
     orders::orders_create_customers_and_reimport_creates_nothing,
     orders::lines_of_one_order_across_batches_add_up,
     orders::refunds_and_guest_orders_are_counted_apart,
