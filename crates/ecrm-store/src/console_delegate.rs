@@ -8,7 +8,10 @@ macro_rules! console_store_methods {
             self.console_user_insert(user)
         }
 
-        fn find_console_user(&self, username: &str) -> StoreResult<Option<crate::ConsoleUserRecord>> {
+        fn find_console_user(
+            &self,
+            username: &str,
+        ) -> StoreResult<Option<crate::ConsoleUserRecord>> {
             self.console_user_by_name(username)
         }
 

@@ -140,9 +140,10 @@ impl PostgresStore {
     ) -> StoreResult<u64> {
         self.with_connection(|conn| {
             let params: [&(dyn ToSql + Sync); 1] = [&name];
-            let mut rows = conn
-                .client
-                .query_raw("SELECT customer_id, value FROM traits WHERE name = $1", params)?;
+            let mut rows = conn.client.query_raw(
+                "SELECT customer_id, value FROM traits WHERE name = $1",
+                params,
+            )?;
             let mut count = 0u64;
             while let Some(row) = rows.next()? {
                 sink(row.try_get(0)?, row.try_get(1)?)?;

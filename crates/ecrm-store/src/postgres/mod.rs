@@ -11,8 +11,8 @@ mod events;
 mod pending;
 mod profile;
 mod read;
-mod schema;
 mod recs;
+mod schema;
 mod segments;
 mod tx;
 

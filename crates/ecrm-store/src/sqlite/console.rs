@@ -10,7 +10,8 @@ use crate::console_model::{
 };
 use crate::error::{StoreError, StoreResult};
 
-const USER_COLUMNS: &str = "SELECT id, username, role, password_hash, created_at FROM console_users";
+const USER_COLUMNS: &str =
+    "SELECT id, username, role, password_hash, created_at FROM console_users";
 
 fn user_of(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<ConsoleUserRecord> {
     Ok(ConsoleUserRecord {
@@ -28,7 +29,12 @@ impl SqliteStore {
         let inserted = conn.execute(
             "INSERT INTO console_users (username, role, password_hash, created_at) \
              VALUES (?1, ?2, ?3, ?4) ON CONFLICT (username) DO NOTHING",
-            params![user.username, user.role, user.password_hash, user.created_at],
+            params![
+                user.username,
+                user.role,
+                user.password_hash,
+                user.created_at
+            ],
         )?;
         if inserted == 0 {
             return Err(StoreError::Conflict(format!(

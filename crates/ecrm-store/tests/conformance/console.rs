@@ -36,15 +36,14 @@ pub fn console_users_and_sessions(store: &dyn Store) {
         .collect();
     assert_eq!(names, ["ann", "bob"]);
 
-    let session = |hash: &str, user_id: i64, created_at: i64, expires_at: i64| {
-        ConsoleSessionRecord {
+    let session =
+        |hash: &str, user_id: i64, created_at: i64, expires_at: i64| ConsoleSessionRecord {
             token_hash: hash.to_string(),
             user_id,
             csrf_token: format!("csrf-{hash}"),
             created_at,
             expires_at,
-        }
-    };
+        };
     store
         .create_console_session(&session("s1", ann, 100, 200))
         .expect("session");
@@ -54,15 +53,35 @@ pub fn console_users_and_sessions(store: &dyn Store) {
         .expect("live");
     assert_eq!(live.user.username, "ann");
     assert_eq!(live.session.csrf_token, "csrf-s1");
-    assert!(store.find_console_session("s1", 200).expect("find").is_none());
-    assert!(store.find_console_session("s9", 150).expect("find").is_none());
+    assert!(
+        store
+            .find_console_session("s1", 200)
+            .expect("find")
+            .is_none()
+    );
+    assert!(
+        store
+            .find_console_session("s9", 150)
+            .expect("find")
+            .is_none()
+    );
     // A new session sweeps the expired ones away.
     store
         .create_console_session(&session("s2", bob, 300, 400))
         .expect("session");
-    assert!(store.find_console_session("s1", 150).expect("find").is_none());
+    assert!(
+        store
+            .find_console_session("s1", 150)
+            .expect("find")
+            .is_none()
+    );
     store.delete_console_session("s2").expect("delete");
-    assert!(store.find_console_session("s2", 350).expect("find").is_none());
+    assert!(
+        store
+            .find_console_session("s2", 350)
+            .expect("find")
+            .is_none()
+    );
     store.delete_console_session("s2").expect("delete twice");
 }
 
@@ -106,13 +125,17 @@ pub fn trait_values_and_event_counts(store: &dyn Store) {
         [("Order Completed", 1, 1), ("Product Viewed", 4, 3)]
     );
 
-    let mut writes = [("u1", "rfm", "{\"r\":5}"), ("u2", "rfm", "{\"r\":1}"), ("u1", "clv", "9")]
-        .into_iter()
-        .map(|(customer, name, value)| TraitWrite {
-            customer_id: customer.to_string(),
-            name: name.to_string(),
-            value: value.to_string(),
-        });
+    let mut writes = [
+        ("u1", "rfm", "{\"r\":5}"),
+        ("u2", "rfm", "{\"r\":1}"),
+        ("u1", "clv", "9"),
+    ]
+    .into_iter()
+    .map(|(customer, name, value)| TraitWrite {
+        customer_id: customer.to_string(),
+        name: name.to_string(),
+        value: value.to_string(),
+    });
     store.write_traits(&mut writes, 10, None).expect("traits");
     let mut seen = Vec::new();
     let streamed = store
@@ -143,8 +166,12 @@ pub fn snapshots_are_replaced_whole(store: &dyn Store) {
         payload: payload.to_string(),
         computed_at: at,
     };
-    store.write_snapshot(&snapshot("{\"a\":1}", 5)).expect("write");
-    store.write_snapshot(&snapshot("{\"a\":2}", 6)).expect("replace");
+    store
+        .write_snapshot(&snapshot("{\"a\":1}", 5))
+        .expect("write");
+    store
+        .write_snapshot(&snapshot("{\"a\":2}", 6))
+        .expect("replace");
     let stored = store.snapshot("dashboard").expect("read").expect("stored");
     assert_eq!(stored, snapshot("{\"a\":2}", 6));
 }

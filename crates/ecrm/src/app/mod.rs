@@ -1,5 +1,6 @@
 //! Use cases shared by the HTTP API, the CLI and the workers: each is a function over a `Store`.
 
+pub mod console;
 pub mod customers;
 pub mod error;
 pub mod generate_files;

@@ -64,6 +64,7 @@ pub fn run(global: &GlobalOptions, args: ComputeArgs) -> anyhow::Result<()> {
     };
     let report = run_compute(&*store, &options, now_millis())?;
     super::segments::follow_changes(&*store, crate::app::segments::live::TRAITS_RECOMPUTED)?;
+    crate::app::console::dashboard::refresh_dashboard(&*store, now_millis())?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());

@@ -9,6 +9,7 @@ use ecrm_core::phone::PhoneRegion;
 use ecrm_core::time::DateFormat;
 
 use super::GlobalOptions;
+use crate::app::console::users::{ConsoleRole, create_user, random_password};
 use crate::app::generate_files::write_store;
 use crate::app::import::{ImportKind, ImportOptions, run_import};
 use crate::app::intelligence::compute::{ComputeOptions, run_compute};
@@ -156,9 +157,23 @@ pub fn run_demo(global: &GlobalOptions, args: DemoArgs) -> anyhow::Result<()> {
         stats.events,
         stats.products
     );
+    crate::app::console::dashboard::refresh_dashboard(&*store, now_millis())?;
     let key = create_key(&*store, KeyRole::Admin, None, "demo", "demo")?;
+    let password = random_password()?;
+    create_user(
+        &*store,
+        "admin",
+        ConsoleRole::Admin,
+        &password,
+        "demo",
+        now_millis(),
+    )?;
     drop(store);
     println!("admin API key for this demo (shown once): {}", key.key);
+    println!(
+        "open http://{}/ and log in as admin / {password}",
+        args.addr
+    );
     println!(
         "try: curl -H 'Authorization: Bearer {}' 'http://{}/v1/customers?limit=5'",
         key.key, args.addr
@@ -178,6 +193,7 @@ pub fn run_demo(global: &GlobalOptions, args: DemoArgs) -> anyhow::Result<()> {
             segments_poll_ms: 200,
             segments_schedule_seconds: 300,
             currency: "USD".to_string(),
+            console_refresh_minutes: 30,
         },
     )
 }

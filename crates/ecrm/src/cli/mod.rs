@@ -12,6 +12,7 @@ mod recs;
 mod rfm;
 mod segments;
 mod serve;
+mod users;
 
 use std::sync::Arc;
 
@@ -127,6 +128,9 @@ pub enum Command {
     /// Create and list API keys.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Create and list console users (`--role admin|marketer|analyst|agent`).
+    #[command(subcommand)]
+    Users(users::UsersCommand),
     /// RFM scores as of a day: thresholds, value classes and R×F segments; `--export` writes the lines.
     Rfm(rfm::RfmArgs),
     /// Lifetime-value models: fit BG/NBD + Gamma-Gamma, predict per customer.
@@ -157,6 +161,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(args) => import::run(&global, args),
         Command::Customers(command) => customers::run(&global, command),
         Command::Keys(command) => keys::run(&global, command),
+        Command::Users(command) => users::run(&global, command),
         Command::Rfm(args) => rfm::run(&global, args),
         Command::Clv(command) => clv::run(&global, command),
         Command::Compute(args) => compute::run(&global, args),

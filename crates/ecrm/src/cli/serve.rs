@@ -39,6 +39,10 @@ pub struct ServeArgs {
     /// The store's currency: tracked order events without `currency` are in it (ISO 4217 code).
     #[arg(long, env = "ECRM_CURRENCY", default_value = "USD")]
     pub currency: String,
+    /// Recompute the console dashboard's snapshot every this many minutes, and within a minute
+    /// whenever it is missing or older than the latest `ecrm compute` (0 = never).
+    #[arg(long, env = "ECRM_CONSOLE_REFRESH_MINUTES", default_value_t = 30)]
+    pub console_refresh_minutes: u64,
 }
 
 pub fn run(global: &GlobalOptions, args: ServeArgs) -> anyhow::Result<()> {
@@ -81,6 +85,10 @@ pub fn run(global: &GlobalOptions, args: ServeArgs) -> anyhow::Result<()> {
             schedule: std::time::Duration::from_secs(args.segments_schedule_seconds),
         },
     )?;
+    if args.console_refresh_minutes > 0 {
+        let every = Duration::from_secs(args.console_refresh_minutes * 60);
+        crate::app::console::refresh::spawn_refresher(state.store.clone(), every)?;
+    }
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)

@@ -1,8 +1,8 @@
-//! Health, readiness, metrics, the landing page and the 404 page.
+//! Health, readiness, metrics and the 404 answers.
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 
 use super::{ApiError, AppState};
 
@@ -28,32 +28,17 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-/// The landing page: what is in the store, and where the API is.
-pub async fn index(State(state): State<AppState>) -> Result<Html<String>, ApiError> {
-    let stats = state.blocking(|store| Ok(store.stats()?)).await?;
-    Ok(Html(format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>ecrm</title>\
-         <style>body{{font-family:system-ui,sans-serif;max-width:52rem;margin:3rem auto;color:#1f2937}}\
-         table{{border-collapse:collapse}}td{{padding:.3rem 1.2rem .3rem 0}}td.n{{text-align:right;font-variant-numeric:tabular-nums}}</style>\
-         </head><body><h1>ecrm</h1><p>The e-commerce CRM is running.</p><table>\
-         <tr><td>customers</td><td class=n>{}</td></tr><tr><td>identifiers</td><td class=n>{}</td></tr>\
-         <tr><td>orders</td><td class=n>{}</td></tr><tr><td>order lines</td><td class=n>{}</td></tr>\
-         <tr><td>products</td><td class=n>{}</td></tr><tr><td>events</td><td class=n>{}</td></tr></table>\
-         <p>API: <a href=\"/openapi.json\">/openapi.json</a> · <a href=\"/metrics\">/metrics</a> · \
-         <a href=\"/healthz\">/healthz</a>. Customer endpoints need an admin key (<code>ecrm keys create --role admin</code>).</p>\
-         </body></html>",
-        stats.customers,
-        stats.identifiers,
-        stats.orders,
-        stats.order_lines,
-        stats.products,
-        stats.events
-    )))
-}
-
-/// Unknown routes: a JSON 404 in the one error shape.
-pub async fn not_found(uri: axum::http::Uri) -> ApiError {
-    ApiError::NotFound(format!("route {}", uri.path()))
+/// Unknown routes: the console's 404 page for a browser (`Accept: text/html`) outside `/v1`, else a
+/// JSON 404 in the one error shape.
+pub async fn not_found(headers: axum::http::HeaderMap, uri: axum::http::Uri) -> Response {
+    let browser = headers
+        .get(header::ACCEPT)
+        .and_then(|accept| accept.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if browser && !uri.path().starts_with("/v1") {
+        return crate::console::not_found_page(crate::console::auth::lang_of(&headers));
+    }
+    ApiError::NotFound(format!("route {}", uri.path())).into_response()
 }
 
 /// A known route called with the wrong method: a JSON 405 in the one error shape.

@@ -2,6 +2,7 @@
 
 mod auth;
 mod customers;
+mod dashboard;
 pub mod error;
 mod health;
 mod metrics;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub recs_rules: Arc<crate::app::recs::serve::ServingRules>,
     /// The segment evaluator's snapshot, kept current by the membership worker.
     pub segments: crate::app::segments::SegmentEngine,
+    /// Failed console sign-ins per username (rate limiting).
+    pub console_logins: Arc<crate::console::auth::LoginLimiter>,
 }
 
 impl AppState {
@@ -75,6 +78,7 @@ impl AppState {
                 std::env::var(name).ok()
             })),
             segments: Default::default(),
+            console_logins: Default::default(),
         }
     }
 
@@ -93,11 +97,11 @@ impl AppState {
 /// All routes.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/", get(health::index))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .route("/openapi.json", get(openapi::openapi_json))
+        .route("/v1/dashboard", get(dashboard::get_dashboard))
         .route("/v1/customers", get(customers::list_customers))
         .route("/v1/customers/{identifier}", get(customers::get_customer))
         .route(
@@ -149,6 +153,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/alias", post(tracking::track))
         .route("/v1/batch", post(tracking::track))
         .route("/v1/import", post(tracking::track))
+        .merge(crate::console::routes())
         .fallback(health::not_found)
         .method_not_allowed_fallback(health::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
