@@ -115,14 +115,15 @@ pub struct Console {
 }
 
 impl Console {
-    /// Checks a form's CSRF token against the session's.
-    pub fn check_csrf(&self, presented: &str) -> Result<(), Response> {
-        if constant_time_eq(presented.as_bytes(), self.user.csrf_token.as_bytes()) {
-            Ok(())
-        } else {
-            Err((StatusCode::FORBIDDEN, "invalid or missing CSRF token").into_response())
-        }
+    /// Whether a form's CSRF token is the session's.
+    pub fn csrf_ok(&self, presented: &str) -> bool {
+        constant_time_eq(presented.as_bytes(), self.user.csrf_token.as_bytes())
     }
+}
+
+/// The answer to a form post without the session's CSRF token.
+pub fn csrf_rejected() -> Response {
+    (StatusCode::FORBIDDEN, "invalid or missing CSRF token").into_response()
 }
 
 /// The language of a page that needs no sign-in.
@@ -265,7 +266,7 @@ pub async fn login_submit(
     let next = local_path(Some(&form.next));
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if expected.is_empty() || !constant_time_eq(expected.as_bytes(), form.csrf.as_bytes()) {
-        return Ok((StatusCode::FORBIDDEN, "invalid or missing CSRF token").into_response());
+        return Ok(csrf_rejected());
     }
     let username = form.username.trim().to_string();
     let mut errors = LoginErrors {
@@ -319,8 +320,8 @@ pub async fn logout(
     console: Console,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, ApiError> {
-    if let Err(response) = console.check_csrf(&form.csrf) {
-        return Ok(response);
+    if !console.csrf_ok(&form.csrf) {
+        return Ok(csrf_rejected());
     }
     let user = console.user;
     state
