@@ -21,6 +21,8 @@ pub enum BenchCommand {
     Lookup(LookupArgs),
     /// Tracking API throughput: `/v1/batch` requests from concurrent connections over loopback.
     Ingest(super::bench_ingest::IngestArgs),
+    /// Segment preview latency, and event-acknowledged → segment-entry delay under tracking load.
+    Segments(super::bench_segments::SegmentsBenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -56,6 +58,7 @@ pub fn run(global: &GlobalOptions, command: BenchCommand) -> anyhow::Result<()> 
     match command {
         BenchCommand::Lookup(args) => lookup(global, args),
         BenchCommand::Ingest(args) => super::bench_ingest::run(global, args),
+        BenchCommand::Segments(args) => super::bench_segments::run(global, args),
     }
 }
 
