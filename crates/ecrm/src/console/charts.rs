@@ -129,6 +129,47 @@ pub fn heat_map(
     out
 }
 
+/// Entries (green, right) and exits (red, left) per row around a centre line: `(label, in, out)`.
+pub fn flows(id: &str, rows: &[(String, u64, u64)]) -> String {
+    let (label_w, half, row) = (110.0, 200.0, 26.0);
+    let width = label_w + 2.0 * half + 20.0;
+    let height = row * rows.len().max(1) as f64 + 8.0;
+    let max = rows
+        .iter()
+        .map(|(_, a, b)| (*a).max(*b))
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let centre = label_w + half;
+    let mut out = format!(
+        "<svg class=\"chart\" id=\"{id}\" viewBox=\"0 0 {width} {height}\" role=\"img\" \
+         preserveAspectRatio=\"xMinYMin meet\"><line x1=\"{centre}\" x2=\"{centre}\" y1=\"0\" y2=\"{height}\" stroke=\"#d1d5db\"/>"
+    );
+    for (i, (label, entered, exited)) in rows.iter().enumerate() {
+        let y = 4.0 + row * i as f64;
+        let right = *entered as f64 / max * (half - 50.0);
+        let left = *exited as f64 / max * (half - 50.0);
+        let _ = write!(
+            out,
+            "<text x=\"{lx}\" y=\"{ty:.1}\" class=\"lbl\">{label}</text>\
+             <rect x=\"{centre}\" y=\"{ry:.1}\" width=\"{right:.1}\" height=\"{h:.1}\" fill=\"#16a34a\"/>\
+             <rect x=\"{lx2:.1}\" y=\"{ry:.1}\" width=\"{left:.1}\" height=\"{h:.1}\" fill=\"#dc2626\"/>\
+             <text x=\"{tin:.1}\" y=\"{ty:.1}\" class=\"val\">+{entered}</text>\
+             <text x=\"{tout:.1}\" y=\"{ty:.1}\" text-anchor=\"end\" class=\"val\">−{exited}</text>",
+            lx = 4.0,
+            ty = y + row / 2.0 + 4.0,
+            label = esc(label),
+            ry = y + 4.0,
+            h = row - 8.0,
+            lx2 = centre - left,
+            tin = centre + right + 6.0,
+            tout = centre - left - 6.0,
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,6 +15,7 @@ use super::i18n::{Lang, tr, zh_term};
 use crate::app::customers::{customer_view, search_customers};
 use crate::app::intelligence::traits::{explain_customer_trait, traits_of};
 use crate::app::recs::recommendations_for;
+use crate::app::segments::read::{CustomerSegments, customer_segments};
 use crate::app::{AppError, now_millis};
 use crate::http::{ApiError, AppState};
 
@@ -162,6 +163,7 @@ pub async fn customer(
                 Err(other) => return Err(other.into()),
             };
             let traits = traits_of(store, &view.customer.id)?;
+            let segments = customer_segments(store, &view.customer.id, 20)?;
             let recs = recommendations_for(
                 store,
                 &cache,
@@ -173,10 +175,10 @@ pub async fn customer(
                 now_millis(),
             )
             .ok();
-            Ok(Some((view, timeline, traits, recs)))
+            Ok(Some((view, timeline, traits, recs, segments)))
         })
         .await?;
-    let Some((view, timeline, traits, recs)) = found else {
+    let Some((view, timeline, traits, recs, segments)) = found else {
         return Ok(super::not_found_page(lang));
     };
     let c = &view.customer;
@@ -280,7 +282,9 @@ pub async fn customer(
             let _ = write!(body, "<p class=\"muted\">{}</p>", tr(lang, "no_data"));
         }
     }
-    body.push_str("</section></div><div class=\"stack\">");
+    body.push_str("</section>");
+    segments_card(&mut body, lang, &segments);
+    body.push_str("</div><div class=\"stack\">");
     // Latest orders.
     let _ = write!(
         body,
@@ -345,6 +349,51 @@ pub async fn customer(
         &body,
     ))
     .into_response())
+}
+
+/// Current segments, and the latest entries and exits with their causes.
+fn segments_card(body: &mut String, lang: Lang, segments: &CustomerSegments) {
+    let _ = write!(
+        body,
+        "<section class=\"card\" id=\"segments\"><header><h2>{}</h2></header><p>",
+        tr(lang, "current_segments")
+    );
+    if segments.memberships.is_empty() {
+        let _ = write!(body, "<span class=\"muted\">{}</span>", tr(lang, "none"));
+    }
+    for membership in &segments.memberships {
+        let _ = write!(
+            body,
+            "<a class=\"tag\" href=\"/segments/{}\">{}</a>",
+            url_encode(&membership.segment),
+            esc(&membership.segment)
+        );
+    }
+    let _ = write!(
+        body,
+        "</p><h3>{}</h3><table class=\"list\" id=\"segment-history\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        tr(lang, "segment_history"),
+        tr(lang, "date"),
+        tr(lang, "segment"),
+        tr(lang, "change"),
+        tr(lang, "cause")
+    );
+    for change in segments.history.iter().rev() {
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td><span class=\"kind {}\">{}</span></td><td>{}</td></tr>",
+            datetime(change.at),
+            esc(&change.segment),
+            esc(&change.change),
+            esc(if change.change == "enter" {
+                tr(lang, "entered")
+            } else {
+                tr(lang, "exited")
+            }),
+            esc(&change.cause)
+        );
+    }
+    body.push_str("</tbody></table></section>");
 }
 
 fn kind_label(lang: Lang, kind: &str) -> String {

@@ -1,15 +1,17 @@
 //! The web console served by `ecrm serve`: server-rendered HTML pages with embedded CSS, a little
 //! JavaScript and inline SVG charts. Sign-in and sessions (`auth`), labels in English and 简体中文
 //! (`i18n`), escaping, formats and the layout (`html`), charts (`charts`), and one module per
-//! section (`dashboard`, `customers`). Handlers stay thin over `app`.
+//! section (`dashboard`, `customers`, `segments` and the segment `builder`). Handlers stay thin over `app`.
 
 mod assets;
 pub mod auth;
+mod builder;
 mod charts;
 mod customers;
 mod dashboard;
 pub mod html;
 pub mod i18n;
+mod segments;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -36,6 +38,11 @@ pub fn routes() -> Router<AppState> {
             "/customers/{id}/traits/{name}",
             get(customers::explain_trait),
         )
+        .route("/segments", get(segments::list).post(builder::save))
+        .route("/segments/new", get(builder::new_segment))
+        .route("/segments/preview", post(builder::preview_json))
+        .route("/segments/{name}", get(segments::show))
+        .route("/segments/{name}/export.csv", get(segments::export))
         .route("/assets/console.css", get(assets::css))
         .route("/assets/console.js", get(assets::js))
 }

@@ -147,6 +147,15 @@ fn sign_in(browser: &Browser, base: &str, username: &str, password: &str) {
     browser.find("header.top nav a");
 }
 
+/// Waits for the builder's live count to differ from `before` and returns it.
+fn live_count(browser: &Browser, before: &str) -> String {
+    let script = format!(
+        "const c = document.getElementById('live-count'); return c.textContent !== {before:?} && c.textContent !== '—' && !c.classList.contains('busy');"
+    );
+    browser.wait_for("the live count", &script);
+    browser.text("#live-count")
+}
+
 fn digits(text: &str) -> u64 {
     text.chars()
         .filter(char::is_ascii_digit)
@@ -277,6 +286,69 @@ fn console_in_a_real_browser() {
     );
     browser.screenshot(&shots.join("04-customer-360.png"));
 
+    // Segments: the list, then the builder with a live count, inline errors and saving.
+    browser.goto(&format!("{base}/segments"));
+    assert!(
+        browser.count("#segment-list tbody tr") >= 28,
+        "built-in segments are listed"
+    );
+    browser.screenshot(&shots.join("05-segments.png"));
+    browser.click_to_load("#new-segment");
+    browser.type_into("#segment-query", "rfm.r >= 4");
+    let broad = live_count(&browser, "—");
+    browser.type_into("#segment-query", "rfm.r >= 4 and rfm.f >= 3");
+    let narrow = live_count(&browser, &broad);
+    assert!(digits(&narrow) < digits(&broad), "{narrow} < {broad}");
+    assert!(
+        browser
+            .eval("return document.getElementById('segment-json').value")
+            .as_str()
+            .unwrap_or("")
+            .contains("\"and\"")
+    );
+    assert_eq!(
+        browser.count("#rows .row"),
+        2,
+        "the condition rows follow the query"
+    );
+    // A condition row changes the count too.
+    browser.type_into("#rows .row:nth-child(2) .value", "5");
+    browser.wait_for(
+        "the query to follow the rows",
+        "return document.getElementById('segment-query').value.includes('rfm.f >= 5') && !document.getElementById('live-count').classList.contains('busy');",
+    );
+    let narrower = browser.text("#live-count");
+    assert!(digits(&narrower) < digits(&narrow), "{narrower} < {narrow}");
+    // A typo: the error with a suggestion, next to the query box.
+    browser.type_into("#segment-query", "rfm.clas = \"x\"");
+    browser.wait_for(
+        "the query error",
+        "return document.getElementById('query-error').textContent.includes('rfm.class');",
+    );
+    browser.screenshot(&shots.join("06-segment-builder-error.png"));
+    browser.type_into("#segment-query", "rfm.r >= 4 and rfm.f >= 3");
+    let count = live_count(&browser, "—");
+    assert_eq!(count, narrow);
+    browser.type_into("#segment-name", "e2e-loyal");
+    browser.screenshot(&shots.join("07-segment-builder.png"));
+    browser.click_to_load("#save-segment");
+    assert!(
+        browser.url().ends_with("/segments/e2e-loyal"),
+        "{}",
+        browser.url()
+    );
+    assert_eq!(browser.text("#segment-size"), count);
+    assert_eq!(browser.count("#export"), 1);
+    browser.screenshot(&shots.join("08-segment.png"));
+    let (status, body) = http(
+        served.addr,
+        "GET",
+        "/v1/segments/e2e-loyal",
+        &[("Authorization", &format!("Bearer {}", served.api_key))],
+        "",
+    );
+    assert_eq!(status, 200, "{body}");
+
     // 简体中文: labels and RFM class names.
     browser.goto(&format!("{base}/dashboard"));
     browser.click_to_load("#lang-switch");
@@ -284,7 +356,7 @@ fn console_in_a_real_browser() {
     assert_eq!(browser.text("main h1"), "仪表盘");
     assert!(browser.text("#card-rfm_classes").contains("重要价值客户"));
     assert!(browser.text("header.top nav").contains("客户"));
-    browser.screenshot(&shots.join("05-dashboard-zh.png"));
+    browser.screenshot(&shots.join("09-dashboard-zh.png"));
     browser.click_to_load("#lang-switch");
     browser.find("#chart-rfm");
     assert_eq!(browser.text("main h1"), "Dashboard");
@@ -292,7 +364,7 @@ fn console_in_a_real_browser() {
     // The 404 page.
     browser.goto(&format!("{base}/no/such/page"));
     assert!(browser.text("#not-found").contains("404"));
-    browser.screenshot(&shots.join("06-not-found.png"));
+    browser.screenshot(&shots.join("10-not-found.png"));
 
     // An agent: no exports, masked emails and phones.
     browser.goto(&format!("{base}/dashboard"));
@@ -321,7 +393,34 @@ fn console_in_a_real_browser() {
         !identity.contains(email) && identity.contains("***"),
         "{identity}"
     );
-    browser.screenshot(&shots.join("07-agent-customer.png"));
+    browser.screenshot(&shots.join("11-agent-customer.png"));
+    browser.goto(&format!("{base}/segments/e2e-loyal"));
+    assert_eq!(browser.count("#export"), 0, "agents get no export link");
+    let agent_row = browser.text("#members tbody tr");
+    assert!(agent_row.contains("***"), "{agent_row}");
+    browser.goto(&format!("{base}/segments/e2e-loyal/export.csv"));
+    assert!(
+        browser
+            .eval("return document.body.innerText")
+            .as_str()
+            .unwrap_or("")
+            .contains("may not")
+    );
+
+    // An expired session while building a segment: back to sign-in, and the typed query survives.
+    browser.goto(&format!("{base}/segments/new"));
+    browser.type_into("#segment-query", "rfm.m >= 4");
+    live_count(&browser, "—");
+    browser.delete_cookie("ecrm_session");
+    browser.type_into("#segment-query", "rfm.m >= 5");
+    browser.wait_for("the sign-in page", "return location.pathname === '/login';");
+    assert!(browser.text(".form-error").contains("session"));
+    browser.type_into("#username", "agent");
+    browser.type_into("#password", AGENT_PASSWORD);
+    browser.click_to_load("#sign-in");
+    browser.find("#segment-query");
+    let kept = browser.eval("return document.getElementById('segment-query').value");
+    assert_eq!(kept.as_str(), Some("rfm.m >= 5"));
 
     // An expired session goes back to sign-in and then to where it was.
     browser.delete_cookie("ecrm_session");

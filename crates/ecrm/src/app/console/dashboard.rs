@@ -309,9 +309,10 @@ pub fn compute_dashboard(store: &dyn Store, now: Millis) -> Result<Dashboard, Ap
     })
 }
 
-/// Computes the figures and stores them as the snapshot.
+/// Computes the figures and stores them as the snapshot (with the segment trends).
 pub fn refresh_dashboard(store: &dyn Store, now: Millis) -> Result<Dashboard, AppError> {
     let dashboard = compute_dashboard(store, now)?;
+    super::trends::refresh_trends(store, now)?;
     store.write_snapshot(&SnapshotRecord {
         name: SNAPSHOT.to_string(),
         payload: serde_json::to_string(&dashboard)

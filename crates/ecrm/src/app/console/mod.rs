@@ -4,4 +4,5 @@
 pub mod dashboard;
 pub mod password;
 pub mod refresh;
+pub mod trends;
 pub mod users;
