@@ -55,6 +55,35 @@ pub fn parse_message(
     index: usize,
     options: &MessageOptions,
 ) -> Result<Message, Reject> {
+    let context = raw.get("context").cloned();
+    let properties = raw.get("properties").cloned();
+    parse_fields(raw, context, properties, index, options)
+}
+
+/// [`parse_message`] of a message the caller gives up, so its `properties` and `context` move into
+/// the result instead of being copied.
+pub fn parse_message_owned(
+    mut raw: Value,
+    index: usize,
+    options: &MessageOptions,
+) -> Result<Message, Reject> {
+    let has_id = raw.get("messageId").is_some_and(|id| !id.is_null());
+    let Some(object) = raw.as_object_mut().filter(|_| has_id) else {
+        // The derived message id hashes the whole message, so nothing may move out of it first.
+        return parse_message(&raw, index, options);
+    };
+    let context = object.remove("context");
+    let properties = object.remove("properties");
+    parse_fields(&raw, context, properties, index, options)
+}
+
+fn parse_fields(
+    raw: &Value,
+    context: Option<Value>,
+    properties: Option<Value>,
+    index: usize,
+    options: &MessageOptions,
+) -> Result<Message, Reject> {
     let reject = |field: &str, reason: &str| Reject {
         index,
         field: field.to_string(),
@@ -75,17 +104,11 @@ pub fn parse_message(
         None => return Err(reject("type", "is required")),
     };
     let traits = object_field(object, "traits").map_err(|reason| reject("traits", reason))?;
-    let context = object
-        .get("context")
-        .cloned()
-        .unwrap_or_else(|| Value::Object(Map::new()));
+    let context = context.unwrap_or_else(|| Value::Object(Map::new()));
     if !context.is_object() {
         return Err(reject("context", "must be an object"));
     }
-    let properties = object
-        .get("properties")
-        .cloned()
-        .unwrap_or_else(|| Value::Object(Map::new()));
+    let properties = properties.unwrap_or_else(|| Value::Object(Map::new()));
     if !properties.is_object() {
         return Err(reject("properties", "must be an object"));
     }

@@ -71,3 +71,23 @@ fn identify_traits_add_identifiers_and_missing_ids_are_derived() {
         parse_message(&raw, 0, &OPTIONS).expect("valid").message_id
     );
 }
+
+#[test]
+fn owned_parse_gives_the_same_message_or_reject() {
+    let cases = [
+        json!({"type": "track", "event": "Product Viewed", "anonymousId": "d1", "messageId": "m1",
+            "properties": {"product_id": "p1"}, "context": {"channel": "app", "traits": {"email": "A@b.co"}}}),
+        json!({"type": "page", "userId": "u1", "name": "Home", "properties": {"path": "/"}}),
+        json!({"type": "identify", "userId": "u1", "messageId": "m2", "traits": {"name": "Ann"}}),
+        json!({"type": "track", "event": "x", "userId": "u1", "messageId": "m3", "context": 3}),
+        json!({"type": "track", "event": "x", "userId": "u1", "messageId": "m4", "properties": []}),
+        json!(["not", "an", "object"]),
+    ];
+    for raw in cases {
+        assert_eq!(
+            parse_message_owned(raw.clone(), 2, &OPTIONS),
+            parse_message(&raw, 2, &OPTIONS),
+            "{raw}"
+        );
+    }
+}

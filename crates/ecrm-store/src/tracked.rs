@@ -49,8 +49,8 @@ impl TrackedItem {
             profile,
             order_lines,
             refund_whole_order: None,
-            properties_json: properties.to_string(),
-            context_json: context.to_string(),
+            properties_json: json_text(&properties),
+            context_json: json_text(&context),
         }
     }
 
@@ -120,4 +120,9 @@ impl StoredEvent {
             id: self.id,
         }
     }
+}
+
+/// The JSON text of a value, written straight into a byte buffer (faster than `Display`).
+fn json_text(value: &serde_json::Value) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| value.to_string())
 }

@@ -3,7 +3,7 @@
 //! reject per refused message naming its index, field and reason.
 
 use ecrm_core::ecommerce::{order_lines_of, whole_refund_of};
-use ecrm_core::event::{MessageOptions, Reject, parse_message};
+use ecrm_core::event::{MessageOptions, Reject, parse_message_owned};
 use ecrm_core::phone::PhoneRegion;
 use ecrm_core::time::Millis;
 use ecrm_store::{TrackedItem, WholeRefund};
@@ -100,7 +100,7 @@ fn prepare_one(
             },
         });
     }
-    let message = parse_message(&raw.value, index, options).map_err(classify)?;
+    let message = parse_message_owned(raw.value, index, options).map_err(classify)?;
     let order_lines = order_lines_of(&message, &config.currency).map_err(|err| MessageReject {
         kind: RejectKind::Invalid,
         reject: Reject {
