@@ -39,6 +39,28 @@ fn conflict(err: postgres::Error, name: &str) -> StoreError {
     err.into()
 }
 
+/// Membership changes sent per statement.
+const MEMBERSHIP_CHUNK: usize = 20_000;
+
+const APPLY_MEMBERSHIPS: &str = "WITH input AS ( \
+       SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], $3::BOOLEAN[], $4::TEXT[], $5::BIGINT[]) \
+       WITH ORDINALITY AS t(segment_id, customer_id, enter, cause, at, ord) \
+     ), entered AS ( \
+       INSERT INTO segment_memberships (segment_id, customer_id, entered_at) \
+       SELECT segment_id, customer_id, at FROM input WHERE enter ON CONFLICT DO NOTHING \
+       RETURNING segment_id, customer_id \
+     ), exited AS ( \
+       DELETE FROM segment_memberships m USING input i \
+       WHERE NOT i.enter AND m.segment_id = i.segment_id AND m.customer_id = i.customer_id \
+       RETURNING m.segment_id, m.customer_id \
+     ), recorded AS ( \
+       INSERT INTO segment_changes (segment_id, customer_id, change, cause, at) \
+       SELECT i.segment_id, i.customer_id, CASE WHEN i.enter THEN 'enter' ELSE 'exit' END, i.cause, i.at \
+       FROM input i WHERE (i.enter AND (i.segment_id, i.customer_id) IN (SELECT * FROM entered)) \
+          OR (NOT i.enter AND (i.segment_id, i.customer_id) IN (SELECT * FROM exited)) \
+       ORDER BY i.ord RETURNING 1 \
+     ) SELECT count(*)::BIGINT FROM recorded";
+
 fn count(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
 }
@@ -139,43 +161,21 @@ impl PostgresStore {
         })
     }
 
+    /// One statement per chunk: entries inserted, exits deleted, and only the rows that changed
+    /// recorded, in input order (a call holds at most one change per segment and customer).
     pub(crate) fn memberships_apply(&self, changes: &[MembershipChange]) -> StoreResult<u64> {
         self.write_locked(|tx| {
-            let enter = tx.prepare(
-                "INSERT INTO segment_memberships (segment_id, customer_id, entered_at) \
-                 VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            )?;
-            let exit = tx.prepare(
-                "DELETE FROM segment_memberships WHERE segment_id = $1 AND customer_id = $2",
-            )?;
-            let record = tx.prepare(
-                "INSERT INTO segment_changes (segment_id, customer_id, change, cause, at) \
-                 VALUES ($1, $2, $3, $4, $5)",
-            )?;
+            let statement = tx.prepare(APPLY_MEMBERSHIPS)?;
             let mut recorded = 0;
-            for change in changes {
-                let done = if change.enter {
-                    tx.execute(
-                        &enter,
-                        &[&change.segment_id, &change.customer_id, &change.at],
-                    )?
-                } else {
-                    tx.execute(&exit, &[&change.segment_id, &change.customer_id])?
-                };
-                if done > 0 {
-                    let kind = if change.enter { "enter" } else { "exit" };
-                    tx.execute(
-                        &record,
-                        &[
-                            &change.segment_id,
-                            &change.customer_id,
-                            &kind,
-                            &change.cause,
-                            &change.at,
-                        ],
-                    )?;
-                    recorded += 1;
-                }
+            for chunk in changes.chunks(MEMBERSHIP_CHUNK) {
+                let segments: Vec<i64> = chunk.iter().map(|c| c.segment_id).collect();
+                let customers: Vec<&str> = chunk.iter().map(|c| c.customer_id.as_str()).collect();
+                let enters: Vec<bool> = chunk.iter().map(|c| c.enter).collect();
+                let causes: Vec<&str> = chunk.iter().map(|c| c.cause.as_str()).collect();
+                let ats: Vec<i64> = chunk.iter().map(|c| c.at).collect();
+                let row =
+                    tx.query_one(&statement, &[&segments, &customers, &enters, &causes, &ats])?;
+                recorded += count(row.try_get(0)?);
             }
             Ok(recorded)
         })
