@@ -157,10 +157,10 @@ impl Evaluator<'_> {
             .map(|row| self.snapshot.ids[row].clone())
             .collect();
         let only = (ids.len() <= BY_CUSTOMER_LIMIT).then_some(ids.as_slice());
-        let mut values = vec![f64::NAN; self.snapshot.len()];
+        let mut values: HashMap<usize, f64> = HashMap::new();
         for (customer_id, value) in self.store.event_aggregates(aggregate, since, only)? {
             if let Some(row) = self.snapshot.row_of(&customer_id) {
-                values[row] = value;
+                values.insert(row, value);
             }
         }
         let absent = match aggregate.function {
@@ -168,11 +168,7 @@ impl Evaluator<'_> {
             AggregateFn::Avg | AggregateFn::Min | AggregateFn::Max => f64::NAN,
         };
         Ok(candidates.filter(|row| {
-            let value = if values[row].is_nan() {
-                absent
-            } else {
-                values[row]
-            };
+            let value = values.get(&row).copied().unwrap_or(absent);
             value
                 .partial_cmp(&threshold)
                 .is_some_and(|ordering| cmp.holds(ordering))
