@@ -5,6 +5,7 @@
 
 use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::thread::JoinHandle;
 
 use rusqlite::Connection;
 
@@ -15,9 +16,12 @@ use crate::error::StoreResult;
 /// bound should this thread fall behind: 16,384 pages of 4 KiB, 64 MiB.
 pub(super) const WRITER_AUTOCHECKPOINT_PAGES: u32 = 16_384;
 
-/// The handle of the checkpoint thread; the thread ends when this is dropped.
+/// The handle of the checkpoint thread. Dropping it ends the thread and waits for it, so its
+/// connection, the store's last, closes before the store is gone (SQLite then checkpoints the whole
+/// WAL into the database file and removes it, as it did before this thread existed).
 pub(super) struct Checkpointer {
-    wake: SyncSender<()>,
+    wake: Option<SyncSender<()>>,
+    thread: Option<JoinHandle<()>>,
 }
 
 impl Checkpointer {
@@ -25,7 +29,7 @@ impl Checkpointer {
     pub(super) fn start(path: &Path) -> StoreResult<Checkpointer> {
         let conn = open_connection(path)?;
         let (wake, woken) = sync_channel(1);
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("ecrm-sqlite-checkpoint".to_string())
             .spawn(move || run(&conn, &woken))
             .map_err(|err| {
@@ -33,16 +37,33 @@ impl Checkpointer {
                     "cannot start the checkpoint thread: {err}"
                 ))
             })?;
-        Ok(Checkpointer { wake })
+        Ok(Checkpointer {
+            wake: Some(wake),
+            thread: Some(thread),
+        })
     }
 
     /// Asks for a checkpoint soon; returns at once (a request already waiting covers this one).
     pub(super) fn wake(&self) {
-        match self.wake.try_send(()) {
+        let Some(wake) = &self.wake else {
+            return;
+        };
+        match wake.try_send(()) {
             Ok(()) | Err(TrySendError::Full(())) => {}
             Err(TrySendError::Disconnected(())) => {
                 tracing::warn!("the checkpoint thread has stopped");
             }
+        }
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        drop(self.wake.take());
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::warn!("the checkpoint thread panicked");
         }
     }
 }
@@ -52,5 +73,40 @@ fn run(conn: &Connection, woken: &Receiver<()>) {
         if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
             tracing::warn!(error = %err, "WAL checkpoint failed");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Store;
+    use crate::sqlite::SqliteStore;
+
+    /// After the store is dropped, everything is in the database file and the WAL is gone, so
+    /// copying the `.db` file alone copies every committed write.
+    #[test]
+    fn dropping_the_store_leaves_everything_in_the_database_file() {
+        let dir = std::env::temp_dir().join(format!("ecrm-checkpoint-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("ecrm.db");
+        let store = SqliteStore::open(&path).expect("open");
+        for n in 0..20 {
+            store
+                .append_audit(&crate::model::AuditEntry {
+                    at: n,
+                    actor: "test".to_string(),
+                    action: "write".to_string(),
+                    target: format!("t{n}"),
+                    detail: serde_json::json!({"n": n}),
+                })
+                .expect("write");
+        }
+        drop(store);
+        let wal = dir.join("ecrm.db-wal");
+        assert!(
+            std::fs::metadata(&wal).map_or(true, |m| m.len() == 0),
+            "the WAL is checkpointed and removed at close"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

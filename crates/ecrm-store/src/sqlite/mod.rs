@@ -38,6 +38,7 @@ pub struct SqliteStore {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    /// Declared last so it drops last: its connection is then the last one to close.
     checkpointer: checkpoint::Checkpointer,
 }
 
