@@ -28,18 +28,35 @@ pub(crate) struct IdentifierMap {
 }
 
 impl IdentifierMap {
-    /// Records that identifier `id` belongs to `customer_id`.
+    /// Records that identifier `id` belongs to `customer_id`. Identifiers read in customer-id
+    /// byte order (the `identifiers_customer` index) need no hash map and no later sort.
     pub(crate) fn add(&mut self, id: i64, customer_id: &str) {
         let Ok(slot) = usize::try_from(id) else {
             return;
         };
-        let index = match self.customer_index.get(customer_id) {
-            Some(&index) => index,
-            None => {
-                let index = self.customers.len() as u32;
-                self.customers.push(customer_id.to_string());
-                self.customer_index.insert(customer_id.to_string(), index);
-                index
+        let last = self.customers.last().map(String::as_bytes);
+        let index = if last == Some(customer_id.as_bytes()) {
+            self.customers.len() as u32 - 1
+        } else if self.customer_index.is_empty()
+            && last.is_none_or(|last| last < customer_id.as_bytes())
+        {
+            self.customers.push(customer_id.to_string());
+            self.customers.len() as u32 - 1
+        } else {
+            if self.customer_index.is_empty() {
+                // Out of order: index what came so far, then look every customer up.
+                for (index, customer) in self.customers.iter().enumerate() {
+                    self.customer_index.insert(customer.clone(), index as u32);
+                }
+            }
+            match self.customer_index.get(customer_id) {
+                Some(&index) => index,
+                None => {
+                    let index = self.customers.len() as u32;
+                    self.customers.push(customer_id.to_string());
+                    self.customer_index.insert(customer_id.to_string(), index);
+                    index
+                }
             }
         };
         if self.by_identifier.len() <= slot {
@@ -96,13 +113,20 @@ impl PurchaseScan {
         mut self,
         sink: &mut dyn FnMut(CustomerDays) -> StoreResult<()>,
     ) -> StoreResult<u64> {
-        let IdentifierMap { mut customers, .. } = std::mem::take(&mut self.identifiers);
+        let IdentifierMap {
+            mut customers,
+            customer_index,
+            ..
+        } = std::mem::take(&mut self.identifiers);
         let mut order: Vec<u32> = (0..customers.len() as u32).collect();
-        order.sort_unstable_by(|&a, &b| {
-            customers[a as usize]
-                .as_bytes()
-                .cmp(customers[b as usize].as_bytes())
-        });
+        if !customer_index.is_empty() {
+            order.sort_unstable_by(|&a, &b| {
+                customers[a as usize]
+                    .as_bytes()
+                    .cmp(customers[b as usize].as_bytes())
+            });
+        }
+        drop(customer_index);
         let mut rank = vec![0u32; customers.len()];
         for (position, &customer) in order.iter().enumerate() {
             rank[customer as usize] = position as u32;
@@ -140,5 +164,53 @@ impl PurchaseScan {
             start = end;
         }
         Ok(count)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn days(scan: PurchaseScan) -> Vec<(String, Vec<(i64, u32, i64, i64)>)> {
+        let mut out = Vec::new();
+        scan.finish(&mut |customer| {
+            let days = customer
+                .days
+                .iter()
+                .map(|d| (d.day, d.orders, d.order_cents, d.refund_cents))
+                .collect();
+            out.push((customer.customer_id, days));
+            Ok(())
+        })
+        .expect("finish");
+        out
+    }
+
+    #[test]
+    fn customers_come_out_in_byte_order_whatever_the_identifier_order() {
+        for identifiers in [
+            [(1, "a"), (2, "a"), (3, "b"), (4, "c")],
+            [(4, "c"), (3, "b"), (1, "a"), (2, "a")],
+        ] {
+            let mut scan = PurchaseScan::new();
+            for (id, customer) in identifiers {
+                scan.identifiers.add(id, customer);
+            }
+            scan.order(4, 5 * DAY_MILLIS, true, 100);
+            scan.order(2, DAY_MILLIS + 1, true, 50);
+            scan.order(1, DAY_MILLIS + 2, true, 25);
+            scan.order(1, 2 * DAY_MILLIS, false, -10);
+            scan.order(9, DAY_MILLIS, true, 1);
+            scan.order(3, -1, true, 7);
+            assert_eq!(
+                days(scan),
+                [
+                    ("a".to_string(), vec![(1, 2, 75, 0), (2, 0, 0, -10)]),
+                    ("b".to_string(), vec![(-1, 1, 7, 0)]),
+                    ("c".to_string(), vec![(5, 1, 100, 0)]),
+                ],
+                "{identifiers:?}"
+            );
+        }
     }
 }

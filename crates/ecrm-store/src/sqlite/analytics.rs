@@ -29,7 +29,9 @@ impl SqliteStore {
             let tx = conn.unchecked_transaction()?;
             let mut scan = PurchaseScan::new();
             {
-                let mut statement = tx.prepare_cached("SELECT id, customer_id FROM identifiers")?;
+                let mut statement = tx.prepare_cached(
+                    "SELECT id, customer_id FROM identifiers ORDER BY customer_id",
+                )?;
                 let mut rows = statement.query([])?;
                 while let Some(row) = rows.next()? {
                     let customer = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;

@@ -129,7 +129,8 @@ impl SqliteStore {
             let mut identifiers = IdentifierMap::default();
             let mut count = 0u64;
             {
-                let mut statement = tx.prepare("SELECT id, customer_id FROM identifiers")?;
+                let mut statement =
+                    tx.prepare("SELECT id, customer_id FROM identifiers ORDER BY customer_id")?;
                 let mut rows = statement.query([])?;
                 while let Some(row) = rows.next()? {
                     identifiers.add(row.get(0)?, text(row, 1)?);
