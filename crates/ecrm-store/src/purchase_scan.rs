@@ -171,7 +171,9 @@ impl PurchaseScan {
 mod tests {
     use super::*;
 
-    fn days(scan: PurchaseScan) -> Vec<(String, Vec<(i64, u32, i64, i64)>)> {
+    type Days = Vec<(i64, u32, i64, i64)>;
+
+    fn days(scan: PurchaseScan) -> Vec<(String, Days)> {
         let mut out = Vec::new();
         scan.finish(&mut |customer| {
             let days = customer
