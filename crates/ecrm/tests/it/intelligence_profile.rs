@@ -249,3 +249,62 @@ fn the_compute_schedule_writes_batch_traits() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+#[test]
+fn imported_events_update_interests_through_the_updater() {
+    use ecrm::app::import::ImportKind;
+    use ecrm::app::intelligence::schedule::spawn_profile_updater;
+
+    let dir = TempDir::new("import-updater");
+    let store = fresh_store(&dir);
+    spawn_profile_updater(
+        store.clone(),
+        InterestRules::STANDARD,
+        std::time::Duration::from_millis(200),
+    )
+    .expect("spawn the updater");
+    // Let the updater start at the head of the (empty) change stream before the import.
+    let started = std::time::Instant::now();
+    while store
+        .change_consumer_position(ecrm::app::intelligence::schedule::UPDATER_CONSUMER)
+        .expect("position")
+        .is_none()
+        && store.latest_model_fit("profile").expect("fit").is_none()
+    {
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        std::thread::yield_now();
+    }
+    let file = dir.write(
+        "events.jsonl",
+        r#"{"type":"track","event":"Product Viewed","userId":"eve","messageId":"i1","timestamp":"2024-02-01T10:00:00Z","properties":{"product_id":"p1","category":"lamps","brand":"lux","dwell_seconds":30}}
+"#,
+    );
+    let options = crate::support::import_options(&dir, ImportKind::Events, "");
+    crate::support::import(&*store, std::slice::from_ref(&file), &options).expect("import");
+    let customer = store
+        .find_customer_id(&user("eve"))
+        .expect("lookup")
+        .expect("eve is known");
+    let started = std::time::Instant::now();
+    loop {
+        let interests = store
+            .customer_traits(&customer)
+            .expect("traits")
+            .into_iter()
+            .find(|t| t.name == "interests");
+        if let Some(record) = interests {
+            let value: Value = serde_json::from_str(&record.value).expect("json");
+            assert_eq!(value["category"]["lamps"], 1.0, "{value}");
+            eprintln!(
+                "interests after the import: {value} ({:?})",
+                started.elapsed()
+            );
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "the imported view did not reach interests"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
