@@ -138,8 +138,49 @@ fn trait_summary(lang: Lang, name: &str, value: &Value) -> String {
             value["clv_12m"].as_f64().unwrap_or(0.0),
             value["p_alive"].as_f64().unwrap_or(0.0)
         ),
-        _ => value.to_string(),
+        "interests" => {
+            let top = |kind: &str| {
+                value[kind].as_object().and_then(|map| {
+                    map.iter()
+                        .filter_map(|(name, score)| Some((name, score.as_f64()?)))
+                        .max_by(|a, b| a.1.total_cmp(&b.1))
+                        .map(|(name, score)| format!("{kind} {name} ({score:.2})"))
+                })
+            };
+            [top("category"), top("brand")]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" · ")
+        }
+        "spending" => format!(
+            "AOV {} · {} {}",
+            money(value["aov_cents"].as_i64().unwrap_or(0)),
+            value["orders"].as_u64().unwrap_or(0),
+            tr(lang, "orders_count")
+        ),
+        _ => scalar_leaves(value),
     }
+}
+
+/// Up to four scalar leaves of a JSON object as `key value`, for traits without their own summary.
+fn scalar_leaves(value: &Value) -> String {
+    let Some(map) = value.as_object() else {
+        return value.to_string();
+    };
+    map.iter()
+        .filter_map(|(key, leaf)| match leaf {
+            Value::Number(n) => Some(match n.as_i64() {
+                Some(i) => format!("{} {}", key.replace('_', " "), int(i.max(0) as u64)),
+                None => format!("{} {:.2}", key.replace('_', " "), n.as_f64().unwrap_or(0.0)),
+            }),
+            Value::String(text) => Some(format!("{} {text}", key.replace('_', " "))),
+            Value::Bool(flag) => Some(format!("{} {flag}", key.replace('_', " "))),
+            _ => None,
+        })
+        .take(4)
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 /// `GET /customers/{id}`: the 360° page.
@@ -221,7 +262,7 @@ pub async fn customer(
         body,
         "</dl></section><section class=\"card\" id=\"summary\"><header><h2>{}</h2></header><dl class=\"facts\">\
          <dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{} → {}</dd></dl></section>",
-        tr(lang, "orders"),
+        tr(lang, "order_summary"),
         tr(lang, "orders"),
         int(s.orders),
         tr(lang, "net_revenue"),

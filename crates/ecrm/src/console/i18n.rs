@@ -194,6 +194,7 @@ const LABELS: &[(&str, &str, &str)] = &[
         "Not computed yet: the weekly figures are refreshed in the background every 30 minutes and after each compute run.",
         "尚未计算：每周数据每 30 分钟及每次计算后在后台刷新。",
     ),
+    ("order_summary", "Order summary", "订单概览"),
     ("current_segments", "Segments", "所属分群"),
     ("change", "Change", "变化"),
     ("cause", "Cause", "原因"),

@@ -4,6 +4,7 @@
 //! under the target dir (paths printed). Without chromium and chromedriver the test prints a skip
 //! line, unless `CI` is set, where it fails.
 
+mod bench;
 mod webdriver;
 
 use std::io::{BufRead, BufReader, Write};
