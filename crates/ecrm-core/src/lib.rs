@@ -16,6 +16,7 @@ pub mod identity;
 pub mod money;
 pub mod order;
 pub mod phone;
+pub mod playbook;
 #[cfg(feature = "recommend")]
 pub mod recommend;
 pub mod segment;
