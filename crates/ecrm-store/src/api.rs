@@ -31,7 +31,8 @@ pub enum Backend {
 }
 
 /// Everything ecrm keeps. Each write method is one transaction: all of it is durable when it returns, or none.
-pub trait Store: Send + Sync {
+/// The playbook tables' methods are in the supertrait [`crate::PlaybookStore`].
+pub trait Store: crate::PlaybookStore + Send + Sync {
     fn backend(&self) -> Backend;
 
     /// Streams every customer's orders and refunds before `until` (exclusive), merged per UTC day,

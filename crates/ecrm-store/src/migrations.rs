@@ -29,6 +29,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0003_segments.sql"),
     },
     Migration {
+        version: 4,
+        name: "playbooks",
+        sqlite: include_str!("../migrations/sqlite/0004_playbooks.sql"),
+        postgres: include_str!("../migrations/postgres/0004_playbooks.sql"),
+    },
+    Migration {
         version: 5,
         name: "console",
         sqlite: include_str!("../migrations/sqlite/0005_console.sql"),

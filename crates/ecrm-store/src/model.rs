@@ -198,7 +198,7 @@ pub struct TimelineEntry {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct TimelineCursor {
     pub at: Millis,
-    /// 0 for orders, 1 for events, so equal times still order totally.
+    /// 0 for orders, 1 for events, 2 for playbook actions, so equal times still order totally.
     pub stream: i64,
     pub id: i64,
 }

@@ -9,6 +9,7 @@ mod changes;
 mod console;
 mod events;
 mod pending;
+mod playbooks;
 mod profile;
 mod read;
 mod recs;

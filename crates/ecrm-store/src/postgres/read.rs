@@ -200,7 +200,7 @@ pub(crate) fn merge_history<C: GenericClient>(
     Ok(res)
 }
 
-/// Orders (stream 0) and events (stream 1) of a customer, newest first, strictly before the cursor.
+/// Orders (stream 0), events (stream 1) and playbook actions (stream 2) of a customer, newest first, strictly before the cursor.
 const TIMELINE: &str = "SELECT t.stream, t.id, t.at, t.kind, t.title, t.channel, t.source, t.total_cents, t.currency, \
      t.line_count, t.status, t.properties FROM ( \
        SELECT 0::BIGINT AS stream, o.id AS id, o.ordered_at AS at, o.kind AS kind, o.order_key AS title, \
@@ -211,6 +211,10 @@ const TIMELINE: &str = "SELECT t.stream, t.id, t.at, t.kind, t.title, t.channel,
        SELECT 1::BIGINT, e.id, e.occurred_at, e.type, coalesce(e.name, e.type), e.channel, e.source, NULL::BIGINT, \
               NULL::TEXT, NULL::BIGINT, NULL::TEXT, e.properties \
          FROM events e JOIN identifiers i ON e.identifier_id = i.id WHERE i.customer_id = $1 \
+       UNION ALL \
+       SELECT 2::BIGINT, p.id, p.at, 'playbook', p.playbook || ': ' || p.action, NULL::TEXT, 'playbook:' || p.playbook, \
+              NULL::BIGINT, NULL::TEXT, NULL::BIGINT, NULL::TEXT, p.detail \
+         FROM playbook_actions p WHERE p.customer_id = $1 AND p.outcome <> 'pending' \
      ) AS t WHERE (t.at, t.stream, t.id) < ($2, $3, $4) ORDER BY t.at DESC, t.stream DESC, t.id DESC LIMIT $5";
 
 pub(crate) fn timeline<C: GenericClient>(

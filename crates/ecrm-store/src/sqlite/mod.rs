@@ -5,6 +5,7 @@ mod changes;
 mod checkpoint;
 mod console;
 mod events;
+mod playbooks;
 mod profile;
 mod read;
 mod recs;

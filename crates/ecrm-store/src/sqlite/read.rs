@@ -203,6 +203,10 @@ pub(crate) fn timeline(
            SELECT 1, e.id, e.occurred_at, e.type, coalesce(e.name, e.type), e.channel, e.source, NULL, NULL, NULL, NULL, \
                   e.properties \
              FROM events e JOIN identifiers i ON e.identifier_id = i.id WHERE i.customer_id = ?1 \
+           UNION ALL \
+           SELECT 2, p.id, p.at, 'playbook', p.playbook || ': ' || p.action, NULL, 'playbook:' || p.playbook, \
+                  NULL, NULL, NULL, NULL, p.detail \
+             FROM playbook_actions p WHERE p.customer_id = ?1 AND p.outcome <> 'pending' \
          ) WHERE (at, stream, id) < (?2, ?3, ?4) ORDER BY at DESC, stream DESC, id DESC LIMIT ?5",
     )?;
     let rows = statement.query_map(

@@ -11,6 +11,7 @@ mod identity;
 mod keys;
 mod memberships;
 mod orders;
+mod playbooks;
 mod profile;
 mod reads;
 mod recs;
