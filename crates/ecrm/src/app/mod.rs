@@ -9,6 +9,7 @@ pub mod ingest;
 pub mod ingest_queue;
 pub mod intelligence;
 pub mod keys;
+pub mod playbooks;
 pub mod recs;
 pub mod segments;
 pub mod tracking;

@@ -194,6 +194,9 @@ pub fn run_demo(global: &GlobalOptions, args: DemoArgs) -> anyhow::Result<()> {
             segments_schedule_seconds: 300,
             currency: "USD".to_string(),
             console_refresh_minutes: 30,
+            playbooks: None,
+            playbooks_poll_seconds: 2,
+            playbooks_pass_minutes: 60,
         },
     )
 }

@@ -5,10 +5,12 @@ mod bench_ingest;
 mod bench_segments;
 mod clv;
 mod compute;
+mod coupons;
 mod customers;
 mod demo;
 mod import;
 mod keys;
+mod playbooks;
 mod recs;
 mod rfm;
 mod segments;
@@ -145,6 +147,15 @@ pub enum Command {
     /// Segments: preview a query, save, list, show, export, and refresh memberships.
     #[command(subcommand)]
     Segments(segments::SegmentsCommand),
+    /// Coupon pools: create, import and generate codes, list.
+    #[command(subcommand)]
+    Coupons(coupons::CouponsCommand),
+    /// Playbooks: list, validate a file, dry-run one, run them now.
+    #[command(subcommand)]
+    Playbooks(playbooks::PlaybooksCommand),
+    /// The paid-ads suppression list: export as CSV for ad platforms.
+    #[command(subcommand)]
+    Suppression(playbooks::SuppressionCommand),
     /// Apply database migrations (also done by every command on open).
     Migrate,
     /// Measure: 360° lookup latency (more benchmarks are added as subcommands).
@@ -169,6 +180,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(command) => bench::run(&global, command),
         Command::Recs(command) => recs::run(&global, command),
         Command::Segments(command) => segments::run(&global, command),
+        Command::Coupons(command) => coupons::run(&global, command),
+        Command::Playbooks(command) => playbooks::run(&global, command),
+        Command::Suppression(command) => playbooks::run_suppression(&global, command),
         Command::Migrate => {
             let store = global.open_store()?;
             let stats = store.stats()?;

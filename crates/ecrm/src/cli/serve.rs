@@ -43,6 +43,16 @@ pub struct ServeArgs {
     /// whenever it is missing or older than the latest `ecrm compute` (0 = never).
     #[arg(long, env = "ECRM_CONSOLE_REFRESH_MINUTES", default_value_t = 30)]
     pub console_refresh_minutes: u64,
+    /// The playbooks file (`playbooks.toml`); reloaded when it changes or on SIGHUP. Without it the
+    /// playbooks set through the API (`PUT /v1/playbooks`) or the defaults are used.
+    #[arg(long, env = "ECRM_PLAYBOOKS")]
+    pub playbooks: Option<std::path::PathBuf>,
+    /// How often the playbook worker checks for segment changes, file edits and due webhooks (seconds).
+    #[arg(long, env = "ECRM_PLAYBOOKS_POLL_SECONDS", default_value_t = 2)]
+    pub playbooks_poll_seconds: u64,
+    /// How often the "while member" pass runs (minutes).
+    #[arg(long, env = "ECRM_PLAYBOOKS_PASS_MINUTES", default_value_t = 60)]
+    pub playbooks_pass_minutes: u64,
 }
 
 pub fn run(global: &GlobalOptions, args: ServeArgs) -> anyhow::Result<()> {
@@ -53,8 +63,17 @@ pub fn run(global: &GlobalOptions, args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("--addr {:?} is not HOST:PORT", args.addr))?;
     let currency = ecrm_core::money::parse_currency(&args.currency)
         .with_context(|| format!("--currency {:?} is not a currency code", args.currency))?;
-    let mut state = AppState::new(store, global.region()?, global.limits());
+    let mut state =
+        AppState::with_playbooks(store, global.region()?, global.limits(), args.playbooks);
     state.tracking.currency = currency;
+    crate::app::playbooks::runtime::spawn_worker(
+        state.store.clone(),
+        state.playbooks.clone(),
+        crate::app::playbooks::runtime::WorkerTimes {
+            poll: std::time::Duration::from_secs(args.playbooks_poll_seconds.max(1)),
+            member_pass: std::time::Duration::from_secs(args.playbooks_pass_minutes.max(1) * 60),
+        },
+    )?;
     if args.recs_retrain_minutes > 0 {
         let every = std::time::Duration::from_secs(args.recs_retrain_minutes * 60);
         crate::app::recs::schedule::spawn_retrainer(
@@ -91,6 +110,7 @@ pub fn run(global: &GlobalOptions, args: ServeArgs) -> anyhow::Result<()> {
     }
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
+        spawn_sighup_reload(state.playbooks.clone());
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
@@ -101,4 +121,18 @@ pub fn run(global: &GlobalOptions, args: ServeArgs) -> anyhow::Result<()> {
         );
         serve(listener, state).await
     })
+}
+
+/// Re-reads the playbooks file on SIGHUP.
+fn spawn_sighup_reload(playbooks: std::sync::Arc<crate::app::playbooks::runtime::PlaybookRuntime>) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut hangup) = signal(SignalKind::hangup()) else {
+            return;
+        };
+        while hangup.recv().await.is_some() {
+            playbooks.request_reload();
+        }
+    });
 }

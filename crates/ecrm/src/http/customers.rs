@@ -99,14 +99,17 @@ pub async fn get_customer(
         .blocking(move |store| Ok(customer_view(store, &identifier, region, orders, timeline)?))
         .await?;
     let customer_id = view.customer.id.clone();
-    let (traits, memberships) = state
+    let (traits, memberships, perks) = state
         .blocking(move |store| {
             let traits = traits_of(store, &customer_id)?;
             let segments = crate::app::segments::read::customer_segments(store, &customer_id, 1)?;
-            Ok((traits, segments.memberships))
+            let perks = store.customer_perks(&customer_id)?;
+            Ok((traits, segments.memberships, perks))
         })
         .await?;
-    let mut customer = CustomerView::new(view, entries, timeline).with_traits(traits);
+    let mut customer = CustomerView::new(view, entries, timeline)
+        .with_traits(traits)
+        .with_perks(perks);
     customer.segments = memberships;
     Ok(Json(customer))
 }

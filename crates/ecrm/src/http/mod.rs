@@ -1,12 +1,14 @@
 //! The HTTP API: thin handlers over `app`, one error type, key extractors, metrics and OpenAPI.
 
 mod auth;
+mod coupons;
 mod customers;
 mod dashboard;
 pub mod error;
 mod health;
 mod metrics;
 mod openapi;
+mod playbooks;
 mod recs;
 mod segments;
 mod tracking;
@@ -46,10 +48,24 @@ pub struct AppState {
     pub segments: crate::app::segments::SegmentEngine,
     /// Failed console sign-ins per username (rate limiting).
     pub console_logins: Arc<crate::console::auth::LoginLimiter>,
+    /// The playbook configuration in force.
+    pub playbooks: Arc<crate::app::playbooks::runtime::PlaybookRuntime>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, region: PhoneRegion, limits: IdentityLimits) -> AppState {
+        AppState::with_playbooks(store, region, limits, None)
+    }
+
+    /// The state with the playbooks read from `playbooks_file` (else from the store or the defaults).
+    pub fn with_playbooks(
+        store: Arc<dyn Store>,
+        region: PhoneRegion,
+        limits: IdentityLimits,
+        playbooks_file: Option<std::path::PathBuf>,
+    ) -> AppState {
+        let playbooks =
+            crate::app::playbooks::runtime::PlaybookRuntime::open(&*store, playbooks_file);
         let metrics = Arc::new(Metrics::default());
         let queue_config = QueueConfig {
             max_messages_per_commit: 20_000,
@@ -79,6 +95,7 @@ impl AppState {
             })),
             segments: Default::default(),
             console_logins: Default::default(),
+            playbooks,
         }
     }
 
@@ -144,6 +161,25 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/customers/{identifier}/events",
             get(tracking::customer_events),
+        )
+        .route(
+            "/v1/playbooks",
+            get(playbooks::get_playbooks).put(playbooks::put_playbooks),
+        )
+        .route("/v1/playbooks/run", post(playbooks::run_playbooks))
+        .route(
+            "/v1/playbooks/{name}/dry-run",
+            post(playbooks::dry_run_playbook),
+        )
+        .route("/v1/ads-suppressions", get(playbooks::ads_suppressions))
+        .route(
+            "/v1/coupon-pools",
+            get(coupons::list_pools).post(coupons::create),
+        )
+        .route("/v1/coupon-pools/{name}/codes", post(coupons::import))
+        .route(
+            "/v1/coupon-pools/{name}/generate",
+            post(coupons::generate_codes),
         )
         .route("/v1/identify", post(tracking::track))
         .route("/v1/track", post(tracking::track))

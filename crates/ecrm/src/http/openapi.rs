@@ -7,12 +7,12 @@ use utoipa::{Modify, OpenApi};
 use super::recs;
 use super::segments;
 use super::traits;
-use super::{customers, error, tracking, tracking_views, views};
+use super::{coupons, customers, error, playbooks, tracking, tracking_views, views};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "ecrm", description = "E-commerce CRM and customer data platform API."),
-    paths(customers::list_customers, customers::get_customer, customers::get_timeline, customers::get_merges, customers::undo_merge, tracking::track, tracking::customer_events, traits::explain, recs::customer_recommendations, recs::similar, segments::preview_segment, segments::list_segments, segments::create_segment, segments::get_segment, segments::update_segment, segments::delete_segment, segments::members, segments::segment_changes, segments::all_changes, segments::customer_segments),
+    paths(customers::list_customers, customers::get_customer, customers::get_timeline, customers::get_merges, customers::undo_merge, tracking::track, tracking::customer_events, traits::explain, recs::customer_recommendations, recs::similar, segments::preview_segment, segments::list_segments, segments::create_segment, segments::get_segment, segments::update_segment, segments::delete_segment, segments::members, segments::segment_changes, segments::all_changes, segments::customer_segments, playbooks::get_playbooks, playbooks::put_playbooks, playbooks::dry_run_playbook, playbooks::run_playbooks, playbooks::ads_suppressions, coupons::list_pools, coupons::create, coupons::import, coupons::generate_codes),
     components(schemas(
         error::ErrorBody,
         views::CustomerView,
@@ -45,7 +45,18 @@ use super::{customers, error, tracking, tracking_views, views};
         crate::app::segments::read::ChangesPage,
         crate::app::segments::read::ChangeView,
         crate::app::segments::read::CustomerSegments,
-        crate::app::segments::read::MembershipView
+        crate::app::segments::read::MembershipView,
+        playbooks::PerksView,
+        playbooks::PlaybooksView,
+        playbooks::RunView,
+        coupons::CouponPoolView,
+        coupons::GenerateRequest,
+        crate::app::playbooks::engine::DryRun,
+        crate::app::playbooks::engine::DryRunAction,
+        crate::app::playbooks::engine::RunReport,
+        crate::app::playbooks::runtime::RuntimeStatus,
+        crate::app::playbooks::pools::CodeImportReport,
+        crate::app::playbooks::pools::CodeReject
     )),
     modifiers(&ApiKeyScheme)
 )]

@@ -25,6 +25,8 @@ pub struct CustomerView {
     pub merges: Vec<MergeView>,
     /// The segments the customer is in now (history at `/v1/customers/{identifier}/segments`).
     pub segments: Vec<crate::app::segments::read::MembershipView>,
+    /// What playbooks gave the customer: coupons held, benefits, tags, ads suppression.
+    pub perks: super::playbooks::PerksView,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -168,6 +170,7 @@ impl CustomerView {
             traits: Vec::new(),
             merges: view.merges.into_iter().map(MergeView::from).collect(),
             segments: Vec::new(),
+            perks: Default::default(),
         }
     }
 }
