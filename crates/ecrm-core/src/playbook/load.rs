@@ -27,6 +27,7 @@ pub fn load(root: &Located<Node>) -> Result<PlaybookSet, Vec<ConfigError>> {
     }
     top.finish(&["pool", "playbook"]);
     if errors.is_empty() {
+        collect_lines(root, "", &mut set.lines);
         Ok(set)
     } else {
         Err(errors)
@@ -383,5 +384,34 @@ impl<'a, 'e> Fields<'a, 'e> {
                 });
             }
         }
+    }
+}
+
+/// Records the line of every value by its path, named as errors name fields.
+fn collect_lines(
+    node: &Located<Node>,
+    path: &str,
+    lines: &mut std::collections::BTreeMap<String, u32>,
+) {
+    if let (Some(line), false) = (node.line, path.is_empty()) {
+        lines.insert(path.to_string(), line);
+    }
+    match &node.value {
+        Node::Table(entries) => {
+            for (key, value) in entries {
+                let child = if path.is_empty() {
+                    key.value.clone()
+                } else {
+                    format!("{path}.{}", key.value)
+                };
+                collect_lines(value, &child, lines);
+            }
+        }
+        Node::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                collect_lines(item, &format!("{path}[{}]", index + 1), lines);
+            }
+        }
+        _ => {}
     }
 }

@@ -9,6 +9,9 @@ use crate::time::Millis;
 pub struct PlaybookSet {
     pub pools: Vec<PoolDecl>,
     pub playbooks: Vec<Playbook>,
+    /// The line of every field, by path (`playbook[1].on_enter[2].pool`), for messages.
+    #[serde(skip)]
+    pub lines: std::collections::BTreeMap<String, u32>,
 }
 
 impl PlaybookSet {

@@ -67,6 +67,11 @@ pub fn validate(set: &PlaybookSet, known: &Known) -> Result<(), Vec<ConfigError>
             }
         }
     }
+    for error in &mut errors {
+        if let Some(line) = set.lines.get(&error.field) {
+            error.line = Some(*line);
+        }
+    }
     if errors.is_empty() {
         Ok(())
     } else {

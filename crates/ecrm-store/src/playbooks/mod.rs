@@ -12,12 +12,11 @@ use ecrm_core::time::Millis;
 use crate::error::StoreResult;
 use model::{
     ActionOutcome, CodeAddCounts, CouponPool, CouponPoolInput, CustomerPerks, JobRecord, JobResult,
-    PlaybookActionInput, PlaybookActionRecord, SegmentChangeRow, SegmentMember, Suppression,
+    PlaybookActionInput, PlaybookActionRecord, Suppression,
 };
 use sql::Sql;
 
-/// Coupon pools, playbook actions and what they gave customers, webhook jobs, and the segment
-/// changes playbooks consume. Each write method is one transaction.
+/// Coupon pools, playbook actions and what they gave customers, and webhook jobs. Each write method is one transaction.
 pub trait PlaybookStore {
     /// Creates a coupon pool; false (and nothing changed) when one of that name exists.
     fn create_coupon_pool(&self, pool: &CouponPoolInput) -> StoreResult<bool>;
@@ -57,18 +56,6 @@ pub trait PlaybookStore {
     fn jobs_due(&self, kind: &str, now: Millis, limit: usize) -> StoreResult<Vec<JobRecord>>;
     /// Records how a job attempt ended.
     fn finish_job(&self, id: i64, result: &JobResult) -> StoreResult<()>;
-    /// Segment entries and exits with an id above `after`, in id order (the playbooks' cursor).
-    fn segment_changes_after(&self, after: i64, limit: usize)
-    -> StoreResult<Vec<SegmentChangeRow>>;
-    /// A page of a segment's current members (by segment name), in customer-id order after `after`.
-    fn segment_members_page(
-        &self,
-        segment: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> StoreResult<Vec<SegmentMember>>;
-    /// The names of all saved segments.
-    fn segment_names(&self) -> StoreResult<Vec<String>>;
 }
 
 /// How a backend runs the shared playbook SQL.
@@ -154,31 +141,10 @@ macro_rules! impl_playbook_store {
             fn finish_job(&self, id: i64, result: &$crate::JobResult) -> $crate::StoreResult<()> {
                 self.sql_write(|sql| $crate::playbooks::job_finish(sql, id, result))
             }
-            fn segment_changes_after(
-                &self,
-                after: i64,
-                limit: usize,
-            ) -> $crate::StoreResult<Vec<$crate::SegmentChangeRow>> {
-                self.sql_read(|sql| $crate::playbooks::segment_changes_after(sql, after, limit))
-            }
-            fn segment_members_page(
-                &self,
-                segment: &str,
-                after: Option<&str>,
-                limit: usize,
-            ) -> $crate::StoreResult<Vec<$crate::SegmentMember>> {
-                self.sql_read(|sql| $crate::playbooks::segment_members(sql, segment, after, limit))
-            }
-            fn segment_names(&self) -> $crate::StoreResult<Vec<String>> {
-                self.sql_read(|sql| $crate::playbooks::segment_names(sql))
-            }
         }
     };
 }
 pub(crate) use impl_playbook_store;
 
-pub(crate) use read::{
-    actions_of, jobs_due, keys_done, perks, pool, pools, segment_changes_after, segment_members,
-    segment_names, state, suppressions,
-};
+pub(crate) use read::{actions_of, jobs_due, keys_done, perks, pool, pools, state, suppressions};
 pub(crate) use write::{actions_apply, codes_add, job_finish, pool_create, state_set};

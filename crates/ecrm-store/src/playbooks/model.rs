@@ -1,5 +1,5 @@
 //! The playbooks' values: coupon pools and codes, what a customer holds (coupons, benefits, tags,
-//! ads suppression), the action ledger, webhook jobs and the segment changes playbooks consume.
+//! ads suppression), the action ledger and webhook jobs.
 
 use ecrm_core::playbook::Action;
 use ecrm_core::time::Millis;
@@ -147,23 +147,4 @@ pub enum JobResult {
     Failed {
         error: String,
     },
-}
-
-/// One recorded entry into or exit from a segment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SegmentChangeRow {
-    /// The cursor: strictly increasing.
-    pub id: i64,
-    pub segment: String,
-    pub customer_id: String,
-    /// `enter` or `exit`.
-    pub change: String,
-    pub at: Millis,
-}
-
-/// A current member of a segment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SegmentMember {
-    pub customer_id: String,
-    pub entered_at: Millis,
 }

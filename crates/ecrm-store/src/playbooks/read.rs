@@ -1,11 +1,11 @@
 //! Playbook reads, written once over [`Sql`]: pools, what a customer holds, the suppression list,
-//! the action ledger, queued jobs, and the segment changes and memberships playbooks consume.
+//! the action ledger and queued jobs.
 
 use ecrm_core::time::Millis;
 
 use super::model::{
     BenefitRecord, CouponPool, CouponPoolInput, CustomerPerks, HeldCoupon, JobRecord,
-    PlaybookActionRecord, SegmentChangeRow, SegmentMember, Suppression,
+    PlaybookActionRecord, Suppression,
 };
 use super::sql::{Sql, SqlRow, Val, col};
 use crate::error::StoreResult;
@@ -209,56 +209,4 @@ pub(crate) fn jobs_due(
             })
         })
         .collect()
-}
-
-/// Segment entries and exits with an id above `after`, in id order.
-pub(crate) fn segment_changes_after(
-    sql: &mut dyn Sql,
-    after: i64,
-    limit: usize,
-) -> StoreResult<Vec<SegmentChangeRow>> {
-    let rows = sql.query(
-        "SELECT c.id, s.name, c.customer_id, c.change, c.at FROM segment_changes c \
-         JOIN segments s ON s.id = c.segment_id WHERE c.id > ?1 ORDER BY c.id LIMIT ?2",
-        &[Val::Int(after), Val::Int(limit as i64)],
-    )?;
-    rows.iter()
-        .map(|row| {
-            Ok(SegmentChangeRow {
-                id: col(row, 0)?.int()?,
-                segment: col(row, 1)?.string()?,
-                customer_id: col(row, 2)?.string()?,
-                change: col(row, 3)?.string()?,
-                at: col(row, 4)?.int()?,
-            })
-        })
-        .collect()
-}
-
-/// A page of a segment's current members in customer-id order, after `after`.
-pub(crate) fn segment_members(
-    sql: &mut dyn Sql,
-    segment: &str,
-    after: Option<&str>,
-    limit: usize,
-) -> StoreResult<Vec<SegmentMember>> {
-    let rows = sql.query(
-        "SELECT m.customer_id, m.entered_at FROM segment_memberships m JOIN segments s ON s.id = m.segment_id \
-         WHERE s.name = ?1 AND m.customer_id > ?2 ORDER BY m.customer_id LIMIT ?3",
-        &[Val::text(segment), Val::text(after.unwrap_or("")), Val::Int(limit as i64)],
-    )?;
-    rows.iter()
-        .map(|row| {
-            Ok(SegmentMember {
-                customer_id: col(row, 0)?.string()?,
-                entered_at: col(row, 1)?.int()?,
-            })
-        })
-        .collect()
-}
-
-/// The names of every saved segment.
-pub(crate) fn segment_names(sql: &mut dyn Sql) -> StoreResult<Vec<String>> {
-    let rows = sql.query("SELECT name FROM segments ORDER BY name", &[])?;
-    rows.iter().map(|row| col(row, 0)?.string()).collect()
 }

@@ -42,6 +42,11 @@ macro_rules! conformance_suite {
 }
 
 conformance_suite!(
+    playbooks::pools_hand_out_codes_within_limits_once_per_key,
+    playbooks::pool_windows_and_empty_pools_are_skipped,
+    playbooks::benefits_tags_attributes_and_suppression,
+    playbooks::webhooks_queue_jobs_that_retry,
+    playbooks::actions_show_on_the_timeline,
     console::console_users_and_sessions,
     console::trait_values_and_event_counts,
     console::snapshots_are_replaced_whole,

@@ -78,7 +78,19 @@ pub fn run(global: &GlobalOptions, command: CouponsCommand) -> anyhow::Result<()
     let CouponsCommand::Pool(command) = command;
     let now = now_millis();
     match command {
-        PoolCommand::Create { name, title, amount, currency, percent_off, valid_days, valid_from, valid_until, per_customer_limit, generate, prefix } => {
+        PoolCommand::Create {
+            name,
+            title,
+            amount,
+            currency,
+            percent_off,
+            valid_days,
+            valid_from,
+            valid_until,
+            per_customer_limit,
+            generate,
+            prefix,
+        } => {
             let mut fields = serde_json::json!({ "name": name, "title": title, "per_customer_limit": per_customer_limit, "generate": generate });
             let optional = [
                 ("amount", amount.map(serde_json::Value::from)),
@@ -96,21 +108,40 @@ pub fn run(global: &GlobalOptions, command: CouponsCommand) -> anyhow::Result<()
             }
             let decl = pool_decl_from_json(fields)?;
             let counts = create_pool(&*store, &decl, "cli", now)?;
-            println!("created coupon pool {} ({} codes generated)", decl.name, counts.added);
+            println!(
+                "created coupon pool {} ({} codes generated)",
+                decl.name, counts.added
+            );
         }
         PoolCommand::Import { name, file, json } => {
-            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
             let report = import_codes(&*store, &name, &text, "cli", now)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
-                println!("{} codes added, {} already in the pool, {} rejected", report.added, report.duplicates, report.rejects.len());
+                println!(
+                    "{} codes added, {} already in the pool, {} rejected",
+                    report.added,
+                    report.duplicates,
+                    report.rejects.len()
+                );
                 for reject in &report.rejects {
-                    eprintln!("{}:{}: {:?}: {}", file.display(), reject.line, reject.code, reject.reason);
+                    eprintln!(
+                        "{}:{}: {:?}: {}",
+                        file.display(),
+                        reject.line,
+                        reject.code,
+                        reject.reason
+                    );
                 }
             }
         }
-        PoolCommand::Generate { name, count, prefix } => {
+        PoolCommand::Generate {
+            name,
+            count,
+            prefix,
+        } => {
             let counts = generate(&*store, &name, count, prefix.as_deref(), "cli", now)?;
             println!("{} codes generated into {name}", counts.added);
         }
@@ -122,10 +153,20 @@ pub fn run(global: &GlobalOptions, command: CouponsCommand) -> anyhow::Result<()
                 for pool in pools {
                     let value = match pool.pool.value_kind.as_str() {
                         "percent" => format!("{}% off", pool.pool.value),
-                        _ => format!("{} {} off", ecrm_core::money::format_cents(pool.pool.value), pool.pool.currency.unwrap_or_default()),
+                        _ => format!(
+                            "{} {} off",
+                            ecrm_core::money::format_cents(pool.pool.value),
+                            pool.pool.currency.unwrap_or_default()
+                        ),
                     };
                     let free = pool.codes_total - pool.codes_issued;
-                    println!("{}\t{value}\t{} issued, {free} free\tlimit {}/customer\t{}", pool.pool.name, pool.codes_issued, pool.pool.per_customer_limit, pool.pool.title);
+                    println!(
+                        "{}\t{value}\t{} issued, {free} free\tlimit {}/customer\t{}",
+                        pool.pool.name,
+                        pool.codes_issued,
+                        pool.pool.per_customer_limit,
+                        pool.pool.title
+                    );
                 }
             }
         }

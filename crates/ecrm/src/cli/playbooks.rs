@@ -66,18 +66,34 @@ pub fn run(global: &GlobalOptions, command: PlaybooksCommand) -> anyhow::Result<
                     let state = if p.enabled { "" } else { " (disabled)" };
                     println!(
                         "{}\t{}\ton_enter {} / on_exit {} / while_member {} every {}d\t{}{state}",
-                        p.name, p.segment, p.on_enter.len(), p.on_exit.len(), p.while_member.len(), p.every_days, p.title
+                        p.name,
+                        p.segment,
+                        p.on_enter.len(),
+                        p.on_exit.len(),
+                        p.while_member.len(),
+                        p.every_days,
+                        p.title
                     );
                 }
             }
         }
         PlaybooksCommand::Validate { file } => {
             let origin = file.display().to_string();
-            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {origin}"))?;
+            let text =
+                std::fs::read_to_string(&file).with_context(|| format!("cannot read {origin}"))?;
             let set = load_checked(&*store, &text, &origin)?;
-            println!("{origin}: {} playbooks and {} coupon pools are valid", set.playbooks.len(), set.pools.len());
+            println!(
+                "{origin}: {} playbooks and {} coupon pools are valid",
+                set.playbooks.len(),
+                set.pools.len()
+            );
         }
-        PlaybooksCommand::DryRun { name, playbooks, sample, json } => {
+        PlaybooksCommand::DryRun {
+            name,
+            playbooks,
+            sample,
+            json,
+        } => {
             let (text, origin) = configured_text(&*store, playbooks.as_deref())?;
             let set = load_checked(&*store, &text, &origin)?;
             let playbook = set
@@ -87,11 +103,18 @@ pub fn run(global: &GlobalOptions, command: PlaybooksCommand) -> anyhow::Result<
             if json {
                 println!("{}", serde_json::to_string_pretty(&run)?);
             } else {
-                println!("{} on segment {}: {} members (dry run, nothing done)", run.playbook, run.segment, run.members);
+                println!(
+                    "{} on segment {}: {} members (dry run, nothing done)",
+                    run.playbook, run.segment, run.members
+                );
                 for action in &run.actions {
                     println!(
                         "  {}\t{}\twould run for {}, already done for {}\te.g. {}",
-                        action.trigger, action.action, action.would_run, action.already_done, action.sample.join(", ")
+                        action.trigger,
+                        action.action,
+                        action.would_run,
+                        action.already_done,
+                        action.sample.join(", ")
                     );
                 }
             }
@@ -105,7 +128,12 @@ pub fn run(global: &GlobalOptions, command: PlaybooksCommand) -> anyhow::Result<
             let pass = member_pass(&*store, &set, now)?;
             println!(
                 "{} segment changes: {} actions done, {} skipped, {} already done; member pass: {} done, {} skipped",
-                changes.changes, changes.done, changes.skipped, changes.already_done, pass.done, pass.skipped
+                changes.changes,
+                changes.done,
+                changes.skipped,
+                changes.already_done,
+                pass.done,
+                pass.skipped
             );
         }
     }
@@ -117,7 +145,8 @@ pub fn run_suppression(global: &GlobalOptions, command: SuppressionCommand) -> a
     let SuppressionCommand::Export { out } = command;
     let count = match out {
         Some(path) => {
-            let mut file = std::fs::File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+            let mut file = std::fs::File::create(&path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
             export_csv(&*store, &mut file)?
         }
         None => export_csv(&*store, &mut std::io::stdout().lock())?,

@@ -51,7 +51,10 @@ impl From<ecrm_store::CouponPool> for CouponPoolView {
 /// Every coupon pool.
 #[utoipa::path(get, path = "/v1/coupon-pools", security(("api_key" = [])),
     responses((status = 200, body = [CouponPoolView]), (status = 401, body = super::error::ErrorBody)))]
-pub async fn list_pools(State(state): State<AppState>, _admin: AdminKey) -> Result<Json<Vec<CouponPoolView>>, ApiError> {
+pub async fn list_pools(
+    State(state): State<AppState>,
+    _admin: AdminKey,
+) -> Result<Json<Vec<CouponPoolView>>, ApiError> {
     let pools = state.blocking(|store| Ok(store.coupon_pools()?)).await?;
     Ok(Json(pools.into_iter().map(CouponPoolView::from).collect()))
 }
@@ -89,7 +92,15 @@ pub async fn import(
     body: String,
 ) -> Result<Json<CodeImportReport>, ApiError> {
     let report = state
-        .blocking(move |store| Ok(import_codes(store, &name, &body, &format!("key:{}", admin.key_id), now_millis())?))
+        .blocking(move |store| {
+            Ok(import_codes(
+                store,
+                &name,
+                &body,
+                &format!("key:{}", admin.key_id),
+                now_millis(),
+            )?)
+        })
         .await?;
     Ok(Json(report))
 }
@@ -114,7 +125,14 @@ pub async fn generate_codes(
     let pool = state
         .blocking(move |store| {
             let actor = format!("key:{}", admin.key_id);
-            generate(store, &name, request.count, request.prefix.as_deref(), &actor, now_millis())?;
+            generate(
+                store,
+                &name,
+                request.count,
+                request.prefix.as_deref(),
+                &actor,
+                now_millis(),
+            )?;
             store
                 .coupon_pool(&name)?
                 .ok_or_else(|| ApiError::NotFound(format!("coupon pool {name:?}")))

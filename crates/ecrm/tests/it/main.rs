@@ -9,6 +9,7 @@ mod import_datasets;
 mod import_events;
 mod import_formats;
 mod intelligence_profile;
+mod playbooks;
 mod segments_cli;
 mod segments_http;
 mod support;

@@ -1,7 +1,7 @@
 use ecrm_core::playbook::Action;
 use ecrm_store::{ActionOutcome, JobResult, Store};
 
-use super::{Seeder, act, customer, pool};
+use super::{act, customer, pool};
 
 fn coupon(pool: &str) -> Action {
     Action::IssueCoupon {
@@ -15,7 +15,7 @@ fn skipped(reason: &str) -> ActionOutcome {
     }
 }
 
-pub fn pools_hand_out_codes_within_limits_once_per_key(store: &dyn Store, _seed: &mut Seeder) {
+pub fn pools_hand_out_codes_within_limits_once_per_key(store: &dyn Store) {
     pool(store, "gift", 2, 5);
     let again = store.add_coupon_codes("gift", &["gift-C0".to_string(), "gift-X".to_string()], 2);
     let again = again.expect("add");
@@ -73,7 +73,7 @@ pub fn pools_hand_out_codes_within_limits_once_per_key(store: &dyn Store, _seed:
     assert_eq!(done, [true, false]);
 }
 
-pub fn pool_windows_and_empty_pools_are_skipped(store: &dyn Store, _seed: &mut Seeder) {
+pub fn pool_windows_and_empty_pools_are_skipped(store: &dyn Store) {
     pool(store, "empty", 1, 0);
     let mut windowed = ecrm_store::CouponPoolInput {
         name: "summer".to_string(),
@@ -117,7 +117,7 @@ pub fn pool_windows_and_empty_pools_are_skipped(store: &dyn Store, _seed: &mut S
     );
 }
 
-pub fn benefits_tags_attributes_and_suppression(store: &dyn Store, _seed: &mut Seeder) {
+pub fn benefits_tags_attributes_and_suppression(store: &dyn Store) {
     let c = customer(store, "u3");
     let benefit = || Action::GrantBenefit {
         benefit: "vip_service".to_string(),
@@ -207,7 +207,7 @@ pub fn benefits_tags_attributes_and_suppression(store: &dyn Store, _seed: &mut S
     );
 }
 
-pub fn webhooks_queue_jobs_that_retry(store: &dyn Store, _seed: &mut Seeder) {
+pub fn webhooks_queue_jobs_that_retry(store: &dyn Store) {
     let c = customer(store, "u4");
     let mut input = act(
         "w",
@@ -254,7 +254,7 @@ pub fn webhooks_queue_jobs_that_retry(store: &dyn Store, _seed: &mut Seeder) {
     );
 }
 
-pub fn actions_show_on_the_timeline(store: &dyn Store, _seed: &mut Seeder) {
+pub fn actions_show_on_the_timeline(store: &dyn Store) {
     pool(store, "gift", 1, 1);
     let c = customer(store, "u5");
     store

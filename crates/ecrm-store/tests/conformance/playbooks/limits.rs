@@ -4,7 +4,7 @@ use ecrm_core::playbook::{Change, ChangeKind, Located, Node, load, plan_change};
 use ecrm_store::ActionOutcome;
 use proptest::prelude::*;
 
-use super::{act, customer, pool, sqlite_pair};
+use super::{act, customer, pool};
 
 /// A playbook that issues a coupon on enter and on exit, from a pool with a limit of 2.
 fn playbook() -> ecrm_core::playbook::Playbook {
@@ -23,7 +23,7 @@ proptest! {
     fn no_customer_holds_more_coupons_than_the_limit(
         changes in proptest::collection::vec((0usize..3, any::<bool>(), 0u8..4), 1..30)
     ) {
-        let (store, _seed) = sqlite_pair();
+        let store = crate::support::sqlite_store();
         pool(&*store, "gift", 2, 50);
         let customers: Vec<String> = (0..3).map(|n| customer(&*store, &format!("p{n}"))).collect();
         let playbook = playbook();

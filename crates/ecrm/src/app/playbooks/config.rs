@@ -32,14 +32,21 @@ impl std::fmt::Display for ConfigErrors {
 
 impl From<ConfigErrors> for AppError {
     fn from(errors: ConfigErrors) -> AppError {
-        let field = errors.errors.first().map(|e| e.field.clone()).unwrap_or_default();
+        let field = errors
+            .errors
+            .first()
+            .map(|e| e.field.clone())
+            .unwrap_or_default();
         AppError::invalid(&field, errors.to_string())
     }
 }
 
 /// Parses TOML text (or JSON, when it starts with `{`) and loads it, without checking references.
 pub fn parse(text: &str, origin: &str) -> Result<PlaybookSet, ConfigErrors> {
-    let fail = |errors| ConfigErrors { origin: origin.to_string(), errors };
+    let fail = |errors| ConfigErrors {
+        origin: origin.to_string(),
+        errors,
+    };
     let root = if text.trim_start().starts_with('{') {
         let value: serde_json::Value = serde_json::from_str(text).map_err(|err| {
             fail(vec![ConfigError {
@@ -68,14 +75,17 @@ pub fn parse(text: &str, origin: &str) -> Result<PlaybookSet, ConfigErrors> {
 pub fn load_checked(store: &dyn Store, text: &str, origin: &str) -> Result<PlaybookSet, AppError> {
     let set = parse(text, origin)?;
     let known = Known {
-        segments: store.segment_names()?.into_iter().collect(),
+        segments: store.segments()?.into_iter().map(|s| s.name).collect(),
         pools: store
             .coupon_pools()?
             .into_iter()
             .map(|p| p.pool.name)
             .collect::<BTreeSet<_>>(),
     };
-    validate(&set, &known).map_err(|errors| ConfigErrors { origin: origin.to_string(), errors })?;
+    validate(&set, &known).map_err(|errors| ConfigErrors {
+        origin: origin.to_string(),
+        errors,
+    })?;
     Ok(set)
 }
 
@@ -125,15 +135,22 @@ fn value_node(text: &str, value: &DeValue<'_>) -> Node {
 
 /// The configuration text a command uses: the file when given, else the one set through the API,
 /// else the defaults; with its origin for messages.
-pub fn configured_text(store: &dyn Store, file: Option<&std::path::Path>) -> Result<(String, String), AppError> {
+pub fn configured_text(
+    store: &dyn Store,
+    file: Option<&std::path::Path>,
+) -> Result<(String, String), AppError> {
     if let Some(path) = file {
         let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|err| AppError::invalid("playbooks", format!("{origin}: cannot read: {err}")))?;
+        let text = std::fs::read_to_string(path).map_err(|err| {
+            AppError::invalid("playbooks", format!("{origin}: cannot read: {err}"))
+        })?;
         return Ok((text, origin));
     }
     match store.playbook_state(super::runtime::STORED_CONFIG)? {
         Some(text) => Ok((text, "stored configuration".to_string())),
-        None => Ok((DEFAULT_PLAYBOOKS.to_string(), "default playbooks".to_string())),
+        None => Ok((
+            DEFAULT_PLAYBOOKS.to_string(),
+            "default playbooks".to_string(),
+        )),
     }
 }

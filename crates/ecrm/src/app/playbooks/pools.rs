@@ -32,7 +32,14 @@ pub fn pool_input(decl: &PoolDecl, now: Millis) -> CouponPoolInput {
     }
 }
 
-fn audit(store: &dyn Store, actor: &str, action: &str, pool: &str, detail: serde_json::Value, at: Millis) -> Result<(), AppError> {
+fn audit(
+    store: &dyn Store,
+    actor: &str,
+    action: &str,
+    pool: &str,
+    detail: serde_json::Value,
+    at: Millis,
+) -> Result<(), AppError> {
     store.append_audit(&AuditEntry {
         at,
         actor: actor.to_string(),
@@ -44,19 +51,46 @@ fn audit(store: &dyn Store, actor: &str, action: &str, pool: &str, detail: serde
 }
 
 /// Creates a pool and generates its codes; `Conflict` when it exists.
-pub fn create_pool(store: &dyn Store, decl: &PoolDecl, actor: &str, now: Millis) -> Result<CodeAddCounts, AppError> {
+pub fn create_pool(
+    store: &dyn Store,
+    decl: &PoolDecl,
+    actor: &str,
+    now: Millis,
+) -> Result<CodeAddCounts, AppError> {
     if !store.create_coupon_pool(&pool_input(decl, now))? {
-        return Err(AppError::Conflict(format!("coupon pool {:?} already exists", decl.name)));
+        return Err(AppError::Conflict(format!(
+            "coupon pool {:?} already exists",
+            decl.name
+        )));
     }
-    audit(store, actor, "coupons.pool.create", &decl.name, serde_json::to_value(decl).unwrap_or_default(), now)?;
+    audit(
+        store,
+        actor,
+        "coupons.pool.create",
+        &decl.name,
+        serde_json::to_value(decl).unwrap_or_default(),
+        now,
+    )?;
     if decl.generate == 0 {
         return Ok(CodeAddCounts::default());
     }
-    generate(store, &decl.name, u64::from(decl.generate), Some(&decl.prefix), actor, now)
+    generate(
+        store,
+        &decl.name,
+        u64::from(decl.generate),
+        Some(&decl.prefix),
+        actor,
+        now,
+    )
 }
 
 /// Creates the declared pools that do not exist yet; returns the names created.
-pub fn ensure_pools(store: &dyn Store, decls: &[PoolDecl], actor: &str, now: Millis) -> Result<Vec<String>, AppError> {
+pub fn ensure_pools(
+    store: &dyn Store,
+    decls: &[PoolDecl],
+    actor: &str,
+    now: Millis,
+) -> Result<Vec<String>, AppError> {
     let mut created = Vec::new();
     for decl in decls {
         if store.coupon_pool(&decl.name)?.is_none() {
@@ -77,7 +111,10 @@ pub fn generate(
     now: Millis,
 ) -> Result<CodeAddCounts, AppError> {
     if count == 0 || count > MAX_GENERATE {
-        return Err(AppError::invalid("count", format!("must be between 1 and {MAX_GENERATE}")));
+        return Err(AppError::invalid(
+            "count",
+            format!("must be between 1 and {MAX_GENERATE}"),
+        ));
     }
     let existing = store
         .coupon_pool(pool)?
@@ -91,7 +128,14 @@ pub fn generate(
         counts.added += added.added;
         counts.duplicates += added.duplicates;
     }
-    audit(store, actor, "coupons.pool.generate", pool, serde_json::json!({ "count": count, "added": counts.added }), now)?;
+    audit(
+        store,
+        actor,
+        "coupons.pool.generate",
+        pool,
+        serde_json::json!({ "count": count, "added": counts.added }),
+        now,
+    )?;
     Ok(counts)
 }
 
@@ -121,7 +165,13 @@ pub struct CodeImportReport {
 
 /// Imports codes, one per line (a CSV's first column; a `code` header line is skipped; blank lines
 /// are ignored). Bad lines are rejected by line number and the good ones are kept.
-pub fn import_codes(store: &dyn Store, pool: &str, text: &str, actor: &str, now: Millis) -> Result<CodeImportReport, AppError> {
+pub fn import_codes(
+    store: &dyn Store,
+    pool: &str,
+    text: &str,
+    actor: &str,
+    now: Millis,
+) -> Result<CodeImportReport, AppError> {
     if store.coupon_pool(pool)?.is_none() {
         return Err(AppError::NotFound(format!("coupon pool {pool:?}")));
     }
@@ -134,7 +184,11 @@ pub fn import_codes(store: &dyn Store, pool: &str, text: &str, actor: &str, now:
         if code.is_empty() || (line == 1 && code.eq_ignore_ascii_case("code")) {
             continue;
         }
-        let reject = |reason: &str| CodeReject { line, code: code.to_string(), reason: reason.to_string() };
+        let reject = |reason: &str| CodeReject {
+            line,
+            code: code.to_string(),
+            reason: reason.to_string(),
+        };
         if let Err(reason) = check_code(code) {
             report.rejects.push(reject(reason));
         } else if !seen.insert(code.to_string()) {

@@ -54,7 +54,9 @@ impl PlaybookRuntime {
             Some(_) => runtime.reload_file(store).map(|_| ()),
             None => match store.playbook_state(STORED_CONFIG) {
                 Ok(Some(text)) => runtime.activate(store, &text, "api", "api").map(|_| ()),
-                Ok(None) => runtime.activate(store, DEFAULT_PLAYBOOKS, "default", "default playbooks").map(|_| ()),
+                Ok(None) => runtime
+                    .activate(store, DEFAULT_PLAYBOOKS, "default", "default playbooks")
+                    .map(|_| ()),
                 Err(err) => Err(err.into()),
             },
         };
@@ -89,11 +91,21 @@ impl PlaybookRuntime {
 
     /// Validates `text` and, when valid, creates its missing pools and puts it in force; otherwise
     /// records the error and keeps the previous configuration.
-    fn activate(&self, store: &dyn Store, text: &str, source: &str, origin: &str) -> Result<Arc<PlaybookSet>, AppError> {
+    fn activate(
+        &self,
+        store: &dyn Store,
+        text: &str,
+        source: &str,
+        origin: &str,
+    ) -> Result<Arc<PlaybookSet>, AppError> {
         let now = now_millis();
-        let loaded = load_checked(store, text, origin)
-            .and_then(|set| ensure_pools(store, &set.pools, &format!("playbooks:{source}"), now).map(|_| set));
-        let mut status = self.status.lock().map_err(|_| AppError::Conflict("playbook status lock poisoned".to_string()))?;
+        let loaded = load_checked(store, text, origin).and_then(|set| {
+            ensure_pools(store, &set.pools, &format!("playbooks:{source}"), now).map(|_| set)
+        });
+        let mut status = self
+            .status
+            .lock()
+            .map_err(|_| AppError::Conflict("playbook status lock poisoned".to_string()))?;
         match loaded {
             Ok(set) => {
                 let set = Arc::new(set);
@@ -102,7 +114,11 @@ impl PlaybookRuntime {
                 }
                 status.source = source.to_string();
                 status.loaded_at = Some(now);
-                tracing::info!(source, playbooks = set.playbooks.len(), "playbook configuration in force");
+                tracing::info!(
+                    source,
+                    playbooks = set.playbooks.len(),
+                    "playbook configuration in force"
+                );
                 Ok(set)
             }
             Err(err) => {
@@ -137,7 +153,11 @@ impl PlaybookRuntime {
     pub fn poll_file(&self, store: &dyn Store) {
         let Some(path) = &self.file else { return };
         let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
-        let changed = self.file_mtime.lock().map(|seen| *seen != modified).unwrap_or(false);
+        let changed = self
+            .file_mtime
+            .lock()
+            .map(|seen| *seen != modified)
+            .unwrap_or(false);
         if changed || self.reload_requested.swap(false, Ordering::SeqCst) {
             if let Err(err) = self.reload_file(store) {
                 tracing::error!(error = %err, "playbook file refused; the previous configuration stays in force");
@@ -147,7 +167,12 @@ impl PlaybookRuntime {
 
     /// Puts a configuration sent through the API in force and stores it (audited). Refused when
     /// the configuration comes from a file.
-    pub fn put(&self, store: &dyn Store, text: &str, actor: &str) -> Result<Arc<PlaybookSet>, AppError> {
+    pub fn put(
+        &self,
+        store: &dyn Store,
+        text: &str,
+        actor: &str,
+    ) -> Result<Arc<PlaybookSet>, AppError> {
         if let Some(path) = &self.file {
             return Err(AppError::Conflict(format!(
                 "the playbooks come from the file {}; edit it (it is reloaded) instead",
@@ -184,34 +209,42 @@ pub fn spawn_worker(
     runtime: Arc<PlaybookRuntime>,
     times: WorkerTimes,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
-    std::thread::Builder::new().name("playbooks".to_string()).spawn(move || {
-        let client = super::webhooks::client();
-        let mut last_pass: Option<std::time::Instant> = None;
-        loop {
-            runtime.poll_file(&*store);
-            let set = runtime.current();
-            let now = now_millis();
-            match super::engine::process_changes(&*store, &set, now, 0) {
-                Ok(report) if report.changes > 0 => tracing::info!(?report, "playbooks ran on segment changes"),
-                Ok(_) => {}
-                Err(err) => tracing::error!(error = %err, "playbooks: segment changes failed"),
-            }
-            if last_pass.is_none_or(|at| at.elapsed() >= times.member_pass) {
-                last_pass = Some(std::time::Instant::now());
-                match super::engine::member_pass(&*store, &set, now) {
-                    Ok(report) => tracing::debug!(?report, "playbooks: member pass"),
-                    Err(err) => tracing::error!(error = %err, "playbooks: member pass failed"),
+    std::thread::Builder::new()
+        .name("playbooks".to_string())
+        .spawn(move || {
+            let client = super::webhooks::client();
+            let mut last_pass: Option<std::time::Instant> = None;
+            loop {
+                runtime.poll_file(&*store);
+                let set = runtime.current();
+                let now = now_millis();
+                match super::engine::process_changes(&*store, &set, now, 0) {
+                    Ok(report) if report.changes > 0 => {
+                        tracing::info!(?report, "playbooks ran on segment changes")
+                    }
+                    Ok(_) => {}
+                    Err(err) => tracing::error!(error = %err, "playbooks: segment changes failed"),
                 }
-            }
-            match &client {
-                Ok(client) => {
-                    if let Err(err) = super::webhooks::deliver_due(&*store, client, now_millis()) {
-                        tracing::error!(error = %err, "playbooks: webhook delivery failed");
+                if last_pass.is_none_or(|at| at.elapsed() >= times.member_pass) {
+                    last_pass = Some(std::time::Instant::now());
+                    match super::engine::member_pass(&*store, &set, now) {
+                        Ok(report) => tracing::debug!(?report, "playbooks: member pass"),
+                        Err(err) => tracing::error!(error = %err, "playbooks: member pass failed"),
                     }
                 }
-                Err(err) => tracing::error!(error = %err, "playbooks: no HTTP client for webhooks"),
+                match &client {
+                    Ok(client) => {
+                        if let Err(err) =
+                            super::webhooks::deliver_due(&*store, client, now_millis())
+                        {
+                            tracing::error!(error = %err, "playbooks: webhook delivery failed");
+                        }
+                    }
+                    Err(err) => {
+                        tracing::error!(error = %err, "playbooks: no HTTP client for webhooks")
+                    }
+                }
+                std::thread::sleep(times.poll);
             }
-            std::thread::sleep(times.poll);
-        }
-    })
+        })
 }

@@ -24,7 +24,16 @@ fn sha256(value: &Option<String>) -> String {
 pub fn export_csv(store: &dyn Store, out: &mut dyn Write) -> Result<u64, AppError> {
     let io = |err: std::io::Error| AppError::invalid("output", err.to_string());
     let mut writer = csv::Writer::from_writer(out);
-    let header = ["customer_id", "email", "phone", "email_sha256", "phone_sha256", "reason", "added_at", "source"];
+    let header = [
+        "customer_id",
+        "email",
+        "phone",
+        "email_sha256",
+        "phone_sha256",
+        "reason",
+        "added_at",
+        "source",
+    ];
     writer.write_record(header).map_err(|e| io(e.into()))?;
     let mut after: Option<String> = None;
     let mut count = 0;

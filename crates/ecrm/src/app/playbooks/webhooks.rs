@@ -32,14 +32,23 @@ pub fn backoff(attempts: i64, now: Millis) -> Millis {
 }
 
 /// Delivers the due webhook jobs; returns how many were delivered.
-pub fn deliver_due(store: &dyn Store, client: &reqwest::blocking::Client, now: Millis) -> Result<u64, AppError> {
+pub fn deliver_due(
+    store: &dyn Store,
+    client: &reqwest::blocking::Client,
+    now: Millis,
+) -> Result<u64, AppError> {
     let mut delivered = 0;
     for job in store.jobs_due("webhook", now, JOBS_PER_CALL)? {
         let result = attempt(client, &job, now);
         if result == JobResult::Done {
             delivered += 1;
         } else {
-            tracing::warn!(job = job.id, attempts = job.attempts + 1, ?result, "webhook attempt failed");
+            tracing::warn!(
+                job = job.id,
+                attempts = job.attempts + 1,
+                ?result,
+                "webhook attempt failed"
+            );
         }
         store.finish_job(job.id, &result)?;
     }
@@ -51,15 +60,24 @@ fn attempt(client: &reqwest::blocking::Client, job: &JobRecord, now: Millis) -> 
         if job.attempts + 1 >= MAX_ATTEMPTS {
             JobResult::Failed { error }
         } else {
-            JobResult::Retry { run_after: backoff(job.attempts, now), error }
+            JobResult::Retry {
+                run_after: backoff(job.attempts, now),
+                error,
+            }
         }
     };
     let payload: serde_json::Value = match serde_json::from_str(&job.payload) {
         Ok(value) => value,
-        Err(err) => return JobResult::Failed { error: format!("bad job payload: {err}") },
+        Err(err) => {
+            return JobResult::Failed {
+                error: format!("bad job payload: {err}"),
+            };
+        }
     };
     let Some(url) = payload["url"].as_str() else {
-        return JobResult::Failed { error: "job payload has no url".to_string() };
+        return JobResult::Failed {
+            error: "job payload has no url".to_string(),
+        };
     };
     let body = payload["body"].as_str().unwrap_or("{}").to_string();
     let key = payload["key"].as_str().unwrap_or_default().to_string();
