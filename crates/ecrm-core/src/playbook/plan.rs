@@ -9,9 +9,9 @@ const DAY: Millis = 86_400_000;
 /// Why a playbook looks at a customer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChangeKind {
-    /// The customer entered the segment; `entry` identifies this membership (the change id).
+    /// The customer entered the segment; `entry` identifies this membership (its entry time).
     Enter,
-    /// The customer left the segment; `entry` is the exit change id.
+    /// The customer left the segment; `entry` identifies the exit (its change id).
     Exit,
     /// A periodic pass while the customer is a member; `entry` is the membership's entry time.
     Member { now: Millis },

@@ -71,9 +71,11 @@ pub fn parse(text: &str, origin: &str) -> Result<PlaybookSet, ConfigErrors> {
     load(&root).map_err(fail)
 }
 
-/// Parses, loads and validates against the segments and coupon pools in `store`.
+/// Parses, loads and validates against the segments (the built-in ones are created first when
+/// missing) and coupon pools in `store`.
 pub fn load_checked(store: &dyn Store, text: &str, origin: &str) -> Result<PlaybookSet, AppError> {
     let set = parse(text, origin)?;
+    crate::app::segments::builtin::ensure_builtins(store, crate::app::now_millis())?;
     let known = Known {
         segments: store.segments()?.into_iter().map(|s| s.name).collect(),
         pools: store

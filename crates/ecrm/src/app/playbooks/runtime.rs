@@ -158,10 +158,10 @@ impl PlaybookRuntime {
             .lock()
             .map(|seen| *seen != modified)
             .unwrap_or(false);
-        if changed || self.reload_requested.swap(false, Ordering::SeqCst) {
-            if let Err(err) = self.reload_file(store) {
-                tracing::error!(error = %err, "playbook file refused; the previous configuration stays in force");
-            }
+        if (changed || self.reload_requested.swap(false, Ordering::SeqCst))
+            && let Err(err) = self.reload_file(store)
+        {
+            tracing::error!(error = %err, "playbook file refused; the previous configuration stays in force");
         }
     }
 
