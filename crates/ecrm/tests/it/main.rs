@@ -10,6 +10,7 @@ mod import_events;
 mod import_formats;
 mod intelligence_profile;
 mod playbooks;
+mod playbooks_delivery;
 mod segments_cli;
 mod segments_http;
 mod support;

@@ -55,7 +55,7 @@ fn send_text(app: &TestApp, method: &str, path: &str, body: &str) -> Response {
     parse_response(&raw)
 }
 
-fn customers(store: &dyn Store) {
+pub fn customers(store: &dyn Store) {
     let rows: Vec<CustomerInput> = ["c1", "c2"]
         .iter()
         .map(|id| CustomerInput {
