@@ -108,6 +108,19 @@ pub fn run(global: &GlobalOptions, args: ServeArgs) -> anyhow::Result<()> {
         let every = Duration::from_secs(args.console_refresh_minutes * 60);
         crate::app::console::refresh::spawn_refresher(state.store.clone(), every)?;
     }
+    // Load the recommendation model now, so the first customer page does not wait for it.
+    let (store, cache, rules) = (
+        state.store.clone(),
+        state.recs.clone(),
+        state.recs_rules.clone(),
+    );
+    std::thread::Builder::new()
+        .name("recs-warm-up".to_string())
+        .spawn(move || {
+            if let Err(err) = cache.get(&*store, &rules) {
+                tracing::info!(error = %err, "no recommendation model loaded at start");
+            }
+        })?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         spawn_sighup_reload(state.playbooks.clone());

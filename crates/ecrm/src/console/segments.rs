@@ -12,11 +12,14 @@ use super::auth::Console;
 use super::charts::flows;
 use super::html::{Section, datetime, esc, int, page, shown_identifier, url_encode};
 use super::i18n::{Lang, tr};
-use crate::app::console::trends::load_trends;
-use crate::app::segments::crud::{SegmentView, get_segment, list_segments};
+use crate::app::console::trends::{SegmentTrends, load_trends};
+use crate::app::segments::builtin::builtin;
+use crate::app::segments::crud::{SegmentView, find_segment, get_segment, list_segments};
+use crate::app::segments::query_text;
 use crate::app::segments::read::{export_rows, members_page};
 use crate::app::{AppError, now_millis};
 use crate::http::{ApiError, AppState};
+use ecrm_store::SegmentRecord;
 
 const PAGE: usize = 50;
 
@@ -38,11 +41,59 @@ fn trend(segment: &SegmentView) -> String {
     format!("{arrow} +{} / −{}", int(entered), int(exited))
 }
 
+/// A stored segment as the list shows it, its size and 7-day flows from the snapshot.
+fn quick_view(record: SegmentRecord, trends: &SegmentTrends) -> Option<SegmentView> {
+    let (size, week) = trends.size_and_week(record.id)?;
+    let known = builtin(&record.name).filter(|_| record.builtin);
+    Some(SegmentView {
+        id: record.id,
+        title: known.map_or_else(|| record.name.clone(), |b| b.title_en.to_string()),
+        title_zh: known.map(|b| b.title_zh.to_string()),
+        builtin: record.builtin,
+        query: query_text(&record),
+        definition: serde_json::from_str(&record.definition).unwrap_or(serde_json::Value::Null),
+        size,
+        entered_7d: week.entered,
+        exited_7d: week.exited,
+        size_7d_ago: (size + week.exited).saturating_sub(week.entered),
+        created_at: record.created_at,
+        updated_at: record.updated_at,
+        name: record.name,
+    })
+}
+
+/// Every segment with sizes and trends from the snapshot; counted live only when the snapshot is
+/// missing or a segment is newer than it.
+fn segments_with_sizes(store: &dyn ecrm_store::Store) -> Result<Vec<SegmentView>, AppError> {
+    let Some(trends) = load_trends(store)? else {
+        return list_segments(store, now_millis());
+    };
+    crate::app::segments::builtin::ensure_builtins(store, now_millis())?;
+    let records = store.segments()?;
+    let quick: Vec<SegmentView> = records
+        .iter()
+        .filter_map(|record| quick_view(record.clone(), &trends))
+        .collect();
+    if quick.len() == records.len() {
+        return Ok(quick);
+    }
+    list_segments(store, now_millis())
+}
+
+/// One segment: from the snapshot when it knows it, else counted live.
+fn one_segment(store: &dyn ecrm_store::Store, key: &str) -> Result<SegmentView, AppError> {
+    let record = find_segment(store, key)?;
+    if let Some(view) = load_trends(store)?.and_then(|t| quick_view(record.clone(), &t)) {
+        return Ok(view);
+    }
+    get_segment(store, &record.id.to_string(), now_millis())
+}
+
 /// `GET /segments`.
 pub async fn list(State(state): State<AppState>, console: Console) -> Result<Response, ApiError> {
     let lang = console.lang;
     let segments = state
-        .blocking(|store| Ok(list_segments(store, now_millis())?))
+        .blocking(|store| Ok(segments_with_sizes(store)?))
         .await?;
     let mut body = format!(
         "<div class=\"page-head\"><h1>{}</h1><a class=\"button\" id=\"new-segment\" href=\"/segments/new\">{}</a></div>\
@@ -94,7 +145,7 @@ pub async fn show(
     let lang = console.lang;
     let found = state
         .blocking(move |store| {
-            let segment = match get_segment(store, &key, now_millis()) {
+            let segment = match one_segment(store, &key) {
                 Ok(segment) => segment,
                 Err(AppError::NotFound(_)) => return Ok(None),
                 Err(err) => return Err(err.into()),

@@ -1,6 +1,7 @@
-//! Segment migration over time for the console: entries and exits per segment per week over the
-//! last `WEEKS` weeks, kept as the `segment_trends` snapshot (refreshed with the dashboard), because
-//! counting a large store's recorded changes is too slow for a page.
+//! Segment sizes and migration over time for the console: members per segment, and entries and exits
+//! per segment per week over the last `WEEKS` weeks, kept as the `segment_trends` snapshot (refreshed
+//! with the dashboard), because counting a large store's memberships and changes is too slow for a
+//! page (about 2 s on the 1M-customer store).
 
 use std::collections::BTreeMap;
 
@@ -34,8 +35,11 @@ pub struct SegmentTrends {
     pub computed_at: Millis,
     /// The start of each week, oldest first.
     pub week_starts: Vec<Millis>,
-    /// Per segment id, one flow per week (oldest first).
+    /// Per segment id, one flow per week (oldest first; the last is the last 7 days).
     pub segments: BTreeMap<i64, Vec<WeekFlow>>,
+    /// Members per segment id when computed.
+    #[serde(default)]
+    pub sizes: BTreeMap<i64, u64>,
 }
 
 /// Computes the weekly flows from the recorded changes (cumulative flows since each week start,
@@ -77,7 +81,21 @@ pub fn compute_trends(store: &dyn Store, now: Millis) -> Result<SegmentTrends, A
         computed_at: now,
         week_starts: starts[..WEEKS].to_vec(),
         segments,
+        sizes: store.segment_sizes()?.into_iter().collect(),
     })
+}
+
+impl SegmentTrends {
+    /// A segment's size and its last 7 days' entries and exits, if the snapshot knows it.
+    pub fn size_and_week(&self, segment_id: i64) -> Option<(u64, WeekFlow)> {
+        let size = *self.sizes.get(&segment_id)?;
+        let week = self
+            .segments
+            .get(&segment_id)
+            .and_then(|weeks| weeks.last().copied())
+            .unwrap_or_default();
+        Some((size, week))
+    }
 }
 
 /// Computes and stores the snapshot.
