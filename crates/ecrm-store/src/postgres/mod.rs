@@ -8,6 +8,7 @@ mod analytics;
 mod changes;
 mod console;
 mod events;
+mod known;
 mod pending;
 mod playbooks;
 mod profile;

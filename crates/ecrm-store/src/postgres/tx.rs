@@ -6,6 +6,7 @@ use ecrm_core::order::OrderLine;
 use ecrm_core::time::Millis;
 use postgres::Transaction;
 
+use super::known::KnownIdentifiers;
 use super::pending::Pending;
 use super::{PgConn, Session, StatementCache, WRITE_LOCK};
 use crate::error::StoreResult;
@@ -19,6 +20,7 @@ pub(crate) struct PgTx<'a> {
     pending: Pending,
     /// The row of the last order whose insert hit an existing key, which `order_row` asks for next.
     existing_order: Option<(String, i64)>,
+    known: KnownIdentifiers,
 }
 
 impl<'a> PgTx<'a> {
@@ -31,6 +33,7 @@ impl<'a> PgTx<'a> {
             statements,
             pending: Pending::default(),
             existing_order: None,
+            known: KnownIdentifiers::default(),
         };
         res.session().execute(WRITE_LOCK, &[])?;
         Ok(res)
@@ -68,6 +71,21 @@ impl<'a> PgTx<'a> {
             ],
         )?;
         Ok(())
+    }
+
+    /// The session beside the deferred writes and the known identifiers, borrowed apart.
+    fn split(
+        &mut self,
+    ) -> (
+        Session<'_, Transaction<'a>>,
+        &mut Pending,
+        &mut KnownIdentifiers,
+    ) {
+        let session = Session {
+            client: &mut self.tx,
+            statements: self.statements,
+        };
+        (session, &mut self.pending, &mut self.known)
     }
 
     fn session(&mut self) -> Session<'_, Transaction<'a>> {
@@ -108,19 +126,8 @@ impl<'a> PgTx<'a> {
 
 impl WriteTx for PgTx<'_> {
     fn identifier_get(&mut self, identifier: &Identifier) -> StoreResult<Option<IdentifierRow>> {
-        let kind = identifier.kind.as_str();
-        let found = self.session().query_opt(
-            "SELECT id, customer_id FROM identifiers WHERE kind = $1 AND value = $2",
-            &[&kind.as_ref(), &identifier.value],
-        )?;
-        let Some(row) = found else {
-            return Ok(None);
-        };
-        Ok(Some(IdentifierRow {
-            row: row.try_get(0)?,
-            identifier: identifier.clone(),
-            customer_id: row.try_get(1)?,
-        }))
+        let (mut session, _, known) = self.split();
+        known.identifier_get(&mut session, identifier)
     }
 
     fn identifier_insert(
@@ -142,10 +149,18 @@ impl WriteTx for PgTx<'_> {
                 &at,
             ],
         )?;
-        Ok(row.try_get(0)?)
+        let row = row.try_get(0)?;
+        self.known.inserted(identifier, row, customer_id);
+        Ok(row)
+    }
+
+    fn identifiers_prefetch(&mut self, identifiers: &[&Identifier]) -> StoreResult<()> {
+        let (mut session, _, known) = self.split();
+        known.prefetch(&mut session, identifiers)
     }
 
     fn identifier_set_customer(&mut self, row: i64, customer_id: &str) -> StoreResult<()> {
+        self.known.moved(row, customer_id);
         self.session().execute(
             "UPDATE identifiers SET customer_id = $2 WHERE id = $1",
             &[&row, &customer_id],
@@ -475,11 +490,8 @@ impl WriteTx for PgTx<'_> {
     }
 
     fn order_for_refund(&mut self, order_key: &str) -> StoreResult<Option<StoredOrder>> {
-        let mut session = Session {
-            client: &mut self.tx,
-            statements: self.statements,
-        };
-        self.pending.flush(&mut session)?;
+        let (mut session, pending, _) = self.split();
+        pending.flush(&mut session)?;
         super::events::order_for_refund(&mut session, order_key)
     }
 }

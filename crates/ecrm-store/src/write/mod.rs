@@ -52,6 +52,11 @@ pub(crate) trait WriteTx {
         at: Millis,
     ) -> StoreResult<i64>;
     fn identifier_set_customer(&mut self, row: i64, customer_id: &str) -> StoreResult<()>;
+    /// Reads the stored rows of `identifiers` ahead of the `identifier_get`s that follow, where one
+    /// query is cheaper than many (PostgreSQL); by default nothing.
+    fn identifiers_prefetch(&mut self, _identifiers: &[&Identifier]) -> StoreResult<()> {
+        Ok(())
+    }
     /// Widens first_seen/last_seen to include `first`..=`last`.
     fn identifier_touch(&mut self, row: i64, first: Millis, last: Millis) -> StoreResult<()>;
     fn identifiers_of_customer(&mut self, customer_id: &str) -> StoreResult<Vec<IdentifierRow>>;

@@ -31,6 +31,12 @@ pub(crate) fn write_tracked<T: WriteTx>(
     batches: &[TrackedBatch],
     ctx: &WriteContext,
 ) -> StoreResult<Vec<WriteCounts>> {
+    let identifiers: Vec<&ecrm_core::Identifier> = batches
+        .iter()
+        .flat_map(|batch| &batch.items)
+        .flat_map(|item| &item.event.customer.identifiers)
+        .collect();
+    tx.identifiers_prefetch(&identifiers)?;
     let mut cache = ResolvedCache::new();
     let mut merges = 0u64;
     let mut counts = vec![WriteCounts::default(); batches.len()];
