@@ -329,7 +329,7 @@ fn builtins_crud_cycles_members_and_history() {
 
 /// Polls a customer's segment history until `wanted` holds or 10 s pass.
 fn wait_for(app: &TestApp, customer: &str, wanted: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let history = app
             .get(&format!("/v1/customers/{customer}/segments"))
@@ -371,7 +371,7 @@ fn membership_follows_tracked_events_and_trait_writes() {
     )
     .expect("worker");
 
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + Duration::from_secs(60);
     while app
         .store
         .change_consumer_position("segments")

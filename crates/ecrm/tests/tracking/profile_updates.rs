@@ -10,7 +10,9 @@ use serde_json::{Value, json};
 use crate::support::{Db, spawn_app};
 
 /// How long the test waits; the updater polls every 200 ms.
-const DEADLINE: Duration = Duration::from_secs(10);
+/// Generous: this checks that the update happens, not how fast (benchmarks measure that), and CI
+/// runs many test binaries at once on 2 cores.
+const DEADLINE: Duration = Duration::from_secs(60);
 
 fn trait_of(view: &Value, name: &str) -> Option<Value> {
     view["traits"]
@@ -40,7 +42,7 @@ fn wait_for_interests(
             "interests of {customer} did not change within {DEADLINE:?}: {}",
             reply.body
         );
-        std::thread::yield_now();
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
