@@ -8,7 +8,6 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use ecrm::app::playbooks::runtime::PlaybookRuntime;
-use ecrm::app::segments::live::{WorkerConfig, spawn_worker};
 use ecrm_core::Identifier;
 use ecrm_core::order::CustomerRef;
 use ecrm_store::{CustomerAttributes, CustomerInput, Store, TraitWrite, WriteContext};
@@ -142,26 +141,7 @@ fn segment_entry_issues_one_coupon_and_exit_reverses_benefits() {
             .is_some_and(|p| p.iter().any(|p| p["name"] == "win-back")),
         "the default pools exist: {pools}"
     );
-    let engine = ecrm::app::segments::SegmentEngine::default();
-    spawn_worker(
-        app.store.clone(),
-        engine,
-        WorkerConfig {
-            poll: Duration::from_millis(50),
-            schedule: Duration::ZERO,
-        },
-    )
-    .expect("worker");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while app
-        .store
-        .change_consumer_position("segments")
-        .expect("position")
-        .is_none()
-        && Instant::now() < deadline
-    {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    crate::support::start_segment_worker(&app.store);
 
     // A tracked event puts c1 in shoe-fans: one coupon, however often the playbooks run.
     let key = app.write_key();

@@ -3,7 +3,6 @@
 
 use std::time::{Duration, Instant};
 
-use ecrm::app::segments::live::{WorkerConfig, spawn_worker};
 use ecrm_core::Identifier;
 use ecrm_core::order::CustomerRef;
 use ecrm_store::{CustomerAttributes, CustomerInput, Store, TraitWrite, WriteContext};
@@ -360,27 +359,7 @@ fn membership_follows_tracked_events_and_trait_writes() {
         &json!({ "name": "active", "query": "lifecycle = \"active\"" }),
     );
     assert_eq!(active.status, 201, "{}", active.body);
-    let state_engine = ecrm::app::segments::SegmentEngine::default();
-    spawn_worker(
-        app.store.clone(),
-        state_engine,
-        WorkerConfig {
-            poll: Duration::from_millis(50),
-            schedule: Duration::ZERO,
-        },
-    )
-    .expect("worker");
-
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while app
-        .store
-        .change_consumer_position("segments")
-        .expect("position")
-        .is_none()
-        && Instant::now() < deadline
-    {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    crate::support::start_segment_worker(&app.store);
     let key = app.write_key();
     for (n, category) in [(1, "shoes"), (2, "hats"), (3, "shoes")] {
         let event = json!({ "writeKey": key, "type": "track", "event": "Product Viewed", "userId": "c1", "messageId": format!("m{n}"), "properties": { "category": category } });

@@ -339,3 +339,29 @@ pub fn output_text(output: &Output) -> (String, String) {
         String::from_utf8_lossy(&output.stderr).to_string(),
     )
 }
+
+/// Starts the live segment worker (50 ms poll, no schedule) over `store` and waits (up to 60 s)
+/// until it has saved its position, so changes written afterwards are the ones it reacts to.
+pub fn start_segment_worker(store: &Arc<dyn Store>) {
+    use ecrm::app::segments::live::{WorkerConfig, spawn_worker};
+    use std::time::{Duration, Instant};
+
+    spawn_worker(
+        store.clone(),
+        ecrm::app::segments::SegmentEngine::default(),
+        WorkerConfig {
+            poll: Duration::from_millis(50),
+            schedule: Duration::ZERO,
+        },
+    )
+    .expect("worker");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while store
+        .change_consumer_position("segments")
+        .expect("position")
+        .is_none()
+        && Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
