@@ -25,6 +25,7 @@ mod sql_common;
 mod sql_segments;
 mod sqlite;
 mod tracked;
+mod trait_journal;
 mod write;
 
 use std::path::Path;

@@ -40,6 +40,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_console.sql"),
         postgres: include_str!("../migrations/postgres/0005_console.sql"),
     },
+    Migration {
+        version: 8,
+        name: "trait_writes",
+        sqlite: include_str!("../migrations/sqlite/0008_trait_writes.sql"),
+        postgres: include_str!("../migrations/postgres/0008_trait_writes.sql"),
+    },
 ];
 
 /// The statement that creates the bookkeeping table (same text on both backends).

@@ -3,17 +3,36 @@
 
 use ecrm_core::segment::{AggregateFn, Cmp, Literal};
 
-use crate::segments_model::ChangeKind;
+use crate::segments_model::{ChangeKind, CustomerChange};
 
-/// A stored journal row as a change (unknown kinds are read as attribute changes).
-pub(crate) fn journal_change(kind: &str, detail: Option<String>) -> ChangeKind {
+/// A stored journal row as changes of its customer (unknown kinds are read as attribute
+/// changes). A `trait` row names every trait of one write that changed, comma-separated
+/// (`rfm,clv`), and reads as one change per trait.
+pub(crate) fn journal_changes(
+    customer_id: String,
+    kind: &str,
+    detail: Option<String>,
+    out: &mut Vec<CustomerChange>,
+) {
     let detail = detail.unwrap_or_default();
+    let mut push = |change| {
+        out.push(CustomerChange {
+            customer_id: customer_id.clone(),
+            change,
+        })
+    };
     match kind {
-        "order" => ChangeKind::Order { kind: detail },
-        "identifiers" => ChangeKind::Identifiers { kind: detail },
-        "trait" => ChangeKind::Trait { name: detail },
-        "removed" => ChangeKind::Removed,
-        _ => ChangeKind::Attributes,
+        "order" => push(ChangeKind::Order { kind: detail }),
+        "identifiers" => push(ChangeKind::Identifiers { kind: detail }),
+        "trait" => {
+            for name in detail.split(',') {
+                push(ChangeKind::Trait {
+                    name: name.to_string(),
+                });
+            }
+        }
+        "removed" => push(ChangeKind::Removed),
+        _ => push(ChangeKind::Attributes),
     }
 }
 

@@ -24,15 +24,20 @@ const PURCHASE_DAYS: &str = "SELECT i.customer_id, \
      WHERE o.ordered_at < $1 AND o.kind IN ('order', 'refund') \
      GROUP BY i.customer_id, day ORDER BY i.customer_id COLLATE \"C\", day";
 
-/// Upserts one chunk of traits and appends the changed values to the history; every CTE sees the
-/// traits as they were before the statement, so the comparison is with the old values.
+/// Upserts one chunk of traits, appends the changed values to the history and journals one row
+/// per customer naming its changed traits (the `trait_journal` convention); every CTE sees
+/// the traits as they were before the statement, so the comparison is with the old values.
 const WRITE_TRAITS: &str = "WITH input AS ( \
        SELECT * FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[]) AS t(customer_id, name, value) \
      ), changed AS ( \
        INSERT INTO trait_history (customer_id, name, value, computed_at) \
        SELECT i.customer_id, i.name, i.value, $4 FROM input i \
        LEFT JOIN traits t ON t.customer_id = i.customer_id AND t.name = i.name \
-       WHERE t.value IS DISTINCT FROM i.value RETURNING 1 \
+       WHERE t.value IS DISTINCT FROM i.value RETURNING customer_id, name \
+     ), journaled AS ( \
+       INSERT INTO customer_changes (customer_id, kind, detail) \
+       SELECT customer_id, 'trait', string_agg(name, ',' ORDER BY name COLLATE \"C\") \
+       FROM changed GROUP BY customer_id RETURNING 1 \
      ), upserted AS ( \
        INSERT INTO traits (customer_id, name, value, computed_at, model_fit_id) \
        SELECT customer_id, name, value, $4, $5 FROM input \
@@ -40,7 +45,7 @@ const WRITE_TRAITS: &str = "WITH input AS ( \
        computed_at = excluded.computed_at, model_fit_id = excluded.model_fit_id \
        WHERE traits.value IS DISTINCT FROM excluded.value RETURNING 1 \
      ) SELECT (SELECT count(*) FROM input), (SELECT count(*) FROM changed), \
-       (SELECT count(*) FROM upserted)";
+       (SELECT count(*) FROM upserted), (SELECT count(*) FROM journaled)";
 
 /// Traits sent per statement.
 const TRAIT_CHUNK: usize = 20_000;

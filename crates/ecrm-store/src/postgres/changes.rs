@@ -7,7 +7,7 @@ use postgres::types::ToSql;
 use super::PostgresStore;
 use crate::error::StoreResult;
 use crate::segments_model::{ChangeBatch, ChangeCursor, ChangeKind, CustomerChange, FactRow};
-use crate::sql_segments::{Bound, aggregate_sql, journal_change, op, path_parts};
+use crate::sql_segments::{Bound, aggregate_sql, journal_changes, op, path_parts};
 
 const JOURNAL: &str = "SELECT id, customer_id, kind, detail FROM customer_changes \
      WHERE id > $1 ORDER BY id LIMIT $2";
@@ -42,10 +42,7 @@ impl PostgresStore {
             for row in session.query(JOURNAL, &[&cursor.journal, &limit])? {
                 batch.next.journal = row.try_get(0)?;
                 let kind: String = row.try_get(2)?;
-                batch.changes.push(CustomerChange {
-                    customer_id: row.try_get(1)?,
-                    change: journal_change(&kind, row.try_get(3)?),
-                });
+                journal_changes(row.try_get(1)?, &kind, row.try_get(3)?, &mut batch.changes);
             }
             for row in session.query(EVENTS, &[&cursor.events, &limit])? {
                 batch.next.events = row.try_get(0)?;

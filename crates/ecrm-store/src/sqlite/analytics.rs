@@ -1,13 +1,11 @@
 //! Customer-intelligence reads and writes for SQLite: purchase days per customer (two plain scans
-//! grouped in memory), bulk trait writes with history, and model fits.
+//! grouped in memory), trait reads, and model fits (trait writes are in `traits`).
 
 use ecrm_core::time::Millis;
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::{SqliteStore, lock};
-use crate::analytics_model::{
-    CustomerDays, ModelFitInput, ModelFitRecord, TraitRecord, TraitWrite, TraitWriteCounts,
-};
+use crate::analytics_model::{CustomerDays, ModelFitInput, ModelFitRecord, TraitRecord};
 use crate::error::StoreResult;
 use crate::purchase_scan::PurchaseScan;
 
@@ -56,58 +54,6 @@ impl SqliteStore {
             Ok(scan)
         })?;
         scan.finish(sink)
-    }
-
-    pub(crate) fn traits_write(
-        &self,
-        traits: &mut dyn Iterator<Item = TraitWrite>,
-        computed_at: Millis,
-        model_fit_id: Option<i64>,
-    ) -> StoreResult<TraitWriteCounts> {
-        let mut conn = lock(&self.writer)?;
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let mut counts = TraitWriteCounts::default();
-        {
-            // One statement per trait: the upsert changes nothing when the value is the same, and
-            // RETURNING says whether it wrote (so no separate read of the old value).
-            let mut upsert = tx.prepare_cached(
-                "INSERT INTO traits (customer_id, name, value, computed_at, model_fit_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (customer_id, name) DO UPDATE SET \
-                 value = excluded.value, computed_at = excluded.computed_at, \
-                 model_fit_id = excluded.model_fit_id WHERE traits.value IS NOT excluded.value \
-                 RETURNING 1",
-            )?;
-            let mut history = tx.prepare_cached(
-                "INSERT INTO trait_history (customer_id, name, value, computed_at) \
-                 VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for item in traits {
-                counts.written += 1;
-                let wrote = upsert
-                    .query(params![
-                        item.customer_id,
-                        item.name,
-                        item.value,
-                        computed_at,
-                        model_fit_id
-                    ])?
-                    .next()?
-                    .is_some();
-                if !wrote {
-                    // Unchanged: the stored row (and the run it points at) stays as it is.
-                    continue;
-                }
-                history.execute(params![
-                    item.customer_id,
-                    item.name,
-                    item.value,
-                    computed_at
-                ])?;
-                counts.changed += 1;
-            }
-        }
-        tx.commit()?;
-        Ok(counts)
     }
 
     pub(crate) fn traits_of(&self, customer_id: &str) -> StoreResult<Vec<TraitRecord>> {

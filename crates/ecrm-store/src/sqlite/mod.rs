@@ -10,6 +10,7 @@ mod profile;
 mod read;
 mod recs;
 mod segments;
+mod traits;
 mod tx;
 
 use std::path::{Path, PathBuf};
@@ -112,9 +113,13 @@ fn open_connection(path: &Path) -> StoreResult<Connection> {
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)
         .map_err(|err| StoreError::Unavailable(format!("{}: {err}", path.display())))?;
+    // Reads go through a memory map of up to 2 GiB (SQLite's default ceiling) instead of a
+    // read() copy of every page: whole-store scans (compute, the segment snapshot) spent a
+    // fifth of their time in those copies.
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF; \
-         PRAGMA busy_timeout = 10000; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+         PRAGMA busy_timeout = 10000; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; \
+         PRAGMA mmap_size = 2147418112;",
     )?;
     conn.set_prepared_statement_cache_capacity(128);
     Ok(conn)

@@ -123,6 +123,36 @@ pub fn change_cursor_reports_what_changed(store: &dyn Store) {
         .expect("traits");
     assert!(changes_of(store, &next).0.is_empty());
 
+    // The changed traits of one customer in one write are one journal row, read back as one
+    // change per trait; the unchanged one is not among them.
+    let trait_write = |name: &str, value: &str| TraitWrite {
+        customer_id: u1.clone(),
+        name: name.to_string(),
+        value: value.to_string(),
+    };
+    let several = vec![
+        trait_write("clv", "{\"p_alive\":0.5}"),
+        trait_write("lifecycle", "{\"stage\":\"new\"}"),
+        trait_write("rfm", "{\"r\":5}"),
+    ];
+    let counts = store
+        .write_traits(&mut several.into_iter(), 6, None)
+        .expect("traits");
+    assert_eq!((counts.written, counts.changed), (3, 2));
+    let (changes, after_traits) = changes_of(store, &next);
+    let trait_change = |name: &str| ChangeKind::Trait {
+        name: name.to_string(),
+    };
+    assert_eq!(
+        changes,
+        vec![
+            (u1.clone(), trait_change("clv")),
+            (u1.clone(), trait_change("lifecycle"))
+        ]
+    );
+    assert_eq!(after_traits.journal, next.journal + 1, "one journal row");
+    let next = after_traits;
+
     // A limit of one reads one of each source and continues from there.
     let first = store.customer_changes_since(&start, 1).expect("limited");
     assert!(first.changes.len() <= 2);

@@ -199,7 +199,7 @@ pub fn run_compute(
         complaints: &complaints,
         options,
     };
-    let mut traits = rows
+    let traits = rows
         .iter()
         .zip(&classes)
         .flat_map(|(row, class)| {
@@ -214,7 +214,7 @@ pub fn run_compute(
         })
         .chain(prospect_ids.iter().map(|id| prospect_trait(id)))
         .chain(spending_traits(&lines));
-    let counts = store.write_traits(&mut traits, now, Some(run_id))?;
+    let counts = super::write_back::write_traits_pipelined(store, traits, now, Some(run_id))?;
     timer.lap("write_back");
 
     let profile_run = ProfileRun {

@@ -10,6 +10,7 @@ pub mod profile;
 pub mod rfm;
 pub mod schedule;
 pub mod traits;
+pub mod write_back;
 
 use chrono::NaiveDate;
 use ecrm_core::analytics::PurchaseDay;

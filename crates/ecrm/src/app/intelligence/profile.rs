@@ -135,17 +135,27 @@ pub fn load_lines(
         if line.ordered_at >= until {
             return Ok(());
         }
-        let customer = match &last_customer {
-            Some((id, index)) if id == line.customer_id => *index,
+        let customer = match &mut last_customer {
+            Some((id, index)) if id.as_str() == line.customer_id => *index,
             _ => {
-                let next = table.ids.len() as u32;
-                let index = *customer_index
-                    .entry(line.customer_id.to_string())
-                    .or_insert(next);
-                if index == next {
-                    table.ids.push(line.customer_id.to_string());
+                // Looked up without copying the id; copied once per new customer.
+                let index = match customer_index.get(line.customer_id) {
+                    Some(&index) => index,
+                    None => {
+                        let index = table.ids.len() as u32;
+                        table.ids.push(line.customer_id.to_string());
+                        customer_index.insert(line.customer_id.to_string(), index);
+                        index
+                    }
+                };
+                match &mut last_customer {
+                    Some((id, last)) => {
+                        id.clear();
+                        id.push_str(line.customer_id);
+                        *last = index;
+                    }
+                    None => last_customer = Some((line.customer_id.to_string(), index)),
                 }
-                last_customer = Some((line.customer_id.to_string(), index));
                 index
             }
         };
@@ -153,7 +163,14 @@ pub fn load_lines(
             matches!(&last_order, Some((c, key)) if *c == customer && key == line.order_key);
         if !same_order {
             orders += 1;
-            last_order = Some((customer, line.order_key.to_string()));
+            match &mut last_order {
+                Some((c, key)) => {
+                    *c = customer;
+                    key.clear();
+                    key.push_str(line.order_key);
+                }
+                None => last_order = Some((customer, line.order_key.to_string())),
+            }
         }
         let category = table.intern(line.category);
         let brand = table.intern(line.brand);

@@ -40,7 +40,13 @@ pub fn refresh_segments(
     cause: &str,
     now: Millis,
 ) -> Result<u64, AppError> {
+    let started = std::time::Instant::now();
     let snapshot = engine.snapshot(store)?;
+    tracing::info!(
+        customers = snapshot.len(),
+        seconds = started.elapsed().as_secs_f64(),
+        "segment snapshot ready"
+    );
     let segments = definitions(store)?;
     let evaluator = Evaluator {
         store,
@@ -53,6 +59,7 @@ pub fn refresh_segments(
         if !ids.contains(&record.id) {
             continue;
         }
+        let started = std::time::Instant::now();
         let matched = evaluator.matching(&decode(&record)?)?;
         let mut members = HashSet::new();
         let mut after: Option<String> = None;
@@ -72,7 +79,17 @@ pub fn refresh_segments(
         for id in members {
             changes.push(change(record.id, &id, false, cause, now));
         }
+        // In key order, so the membership and change indexes are written front to back.
+        changes.sort_unstable_by(|a, b| a.customer_id.as_bytes().cmp(b.customer_id.as_bytes()));
+        let evaluated = started.elapsed().as_secs_f64();
         recorded += write(store, &changes)?;
+        tracing::info!(
+            segment = record.name,
+            changes = changes.len(),
+            evaluate_seconds = evaluated,
+            total_seconds = started.elapsed().as_secs_f64(),
+            "segment re-evaluated"
+        );
     }
     Ok(recorded)
 }

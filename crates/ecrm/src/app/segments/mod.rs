@@ -6,6 +6,7 @@ pub mod bits;
 pub mod builtin;
 pub mod crud;
 pub mod eval;
+pub mod leaves;
 pub mod live;
 pub mod read;
 pub mod snapshot;

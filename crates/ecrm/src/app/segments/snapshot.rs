@@ -59,11 +59,16 @@ impl Column {
             (Column::Time(cells), FactValue::Time(t)) => put(cells, row, t, NO_TIME),
             (Column::Bool(cells), FactValue::Bool(b)) => put(cells, row, u8::from(b), NO_BOOL),
             (Column::Text(column), FactValue::Text(text)) => {
-                let next = u32::try_from(column.dict.len()).unwrap_or(NO_TEXT);
-                let code = *column.lookup.entry(text.clone()).or_insert_with(|| {
-                    column.dict.push(text);
-                    next
-                });
+                // Most cells repeat a value seen before: look it up without copying the text.
+                let code = match column.lookup.get(&text) {
+                    Some(&code) => code,
+                    None => {
+                        let code = u32::try_from(column.dict.len()).unwrap_or(NO_TEXT);
+                        column.lookup.insert(text.clone(), code);
+                        column.dict.push(text);
+                        code
+                    }
+                };
                 put(&mut column.codes, row, code, NO_TEXT);
             }
             _ => {}
@@ -128,6 +133,8 @@ pub struct Snapshot {
     pub alive: Bits,
     pub columns: BTreeMap<String, Column>,
     pub identifiers: BTreeMap<String, Bits>,
+    /// The customer of the last fact applied and its row (facts come grouped by customer).
+    last: Option<(String, usize)>,
 }
 
 impl Snapshot {
@@ -214,12 +221,33 @@ impl Snapshot {
     }
 
     fn row_for(&mut self, customer_id: &str) -> usize {
-        if let Some(&row) = self.index.get(customer_id) {
-            return row;
+        if let Some((last, row)) = &self.last
+            && last == customer_id
+        {
+            return *row;
         }
-        let row = self.ids.len();
-        self.ids.push(customer_id.to_string());
-        self.index.insert(customer_id.to_string(), row);
+        // The fact streams come in id order, as the rows were made: try the next row first.
+        let next = self.last.as_ref().map_or(0, |(_, row)| row + 1);
+        let row = match self.ids.get(next) {
+            Some(id) if id == customer_id => next,
+            _ => match self.index.get(customer_id) {
+                Some(&row) => row,
+                None => {
+                    let row = self.ids.len();
+                    self.ids.push(customer_id.to_string());
+                    self.index.insert(customer_id.to_string(), row);
+                    row
+                }
+            },
+        };
+        match &mut self.last {
+            Some((id, last)) => {
+                id.clear();
+                id.push_str(customer_id);
+                *last = row;
+            }
+            None => self.last = Some((customer_id.to_string(), row)),
+        }
         row
     }
 
@@ -298,8 +326,9 @@ impl Snapshot {
                 }
             }
             FactRow::Trait { name, value, .. } => {
-                if let Ok(value) = serde_json::from_str::<serde_json::Value>(&value) {
-                    self.apply_trait(row, &name, &value);
+                let mut path = name.clone();
+                if super::leaves::set_leaves(self, row, &mut path, &value).is_ok() {
+                    self.derive_trait_fields(row, &name);
                 }
             }
             FactRow::Identifier { kind, .. } => {
@@ -308,25 +337,23 @@ impl Snapshot {
         }
     }
 
-    /// Flattens a trait's JSON into `name.path` leaves, plus the documented derived fields.
-    fn apply_trait(&mut self, row: usize, name: &str, value: &serde_json::Value) {
-        let mut leaves = Vec::new();
-        flatten(name, value, &mut leaves);
-        for (field, fact) in leaves {
-            self.set(row, &field, fact);
-        }
-        let number = |key: &str| value.get(key).and_then(serde_json::Value::as_f64);
+    /// The documented fields derived from a trait's leaves (set just before).
+    fn derive_trait_fields(&mut self, row: usize, name: &str) {
+        let number = |snapshot: &Snapshot, key: &str| match snapshot.field(row, key) {
+            Some(FactValue::Number(n)) => Some(n),
+            _ => None,
+        };
         match name {
             "rfm" => {
-                if let Some(cents) = number("monetary_cents") {
+                if let Some(cents) = number(self, "rfm.monetary_cents") {
                     self.set(row, "rfm.monetary", FactValue::Number(cents / 100.0));
                 }
             }
             // The next 365 days' value, undiscounted: expected purchases × expected order value.
             "clv" => {
                 if let (Some(purchases), Some(order_value)) = (
-                    number("expected_purchases_365d"),
-                    number("expected_order_value"),
+                    number(self, "clv.expected_purchases_365d"),
+                    number(self, "clv.expected_order_value"),
                 ) {
                     self.set(
                         row,
@@ -340,30 +367,16 @@ impl Snapshot {
         if let Some((_, key)) = PRIMARY_KEYS
             .iter()
             .find(|(trait_name, _)| *trait_name == name)
-            && let Some(serde_json::Value::String(text)) = value.get(*key)
+            && let Some(text @ FactValue::Text(_)) = self.field(row, &format!("{name}.{key}"))
         {
-            self.set(row, name, FactValue::Text(text.clone()));
+            self.set(row, name, text);
         }
     }
 }
 
-fn flatten(path: &str, value: &serde_json::Value, out: &mut Vec<(String, FactValue)>) {
-    match value {
-        serde_json::Value::Object(map) => {
-            for (key, inner) in map {
-                flatten(&format!("{path}.{key}"), inner, out);
-            }
-        }
-        serde_json::Value::Number(n) => {
-            if let Some(n) = n.as_f64() {
-                out.push((path.to_string(), FactValue::Number(n)));
-            }
-        }
-        serde_json::Value::String(text) => {
-            out.push((path.to_string(), FactValue::Text(text.clone())))
-        }
-        serde_json::Value::Bool(b) => out.push((path.to_string(), FactValue::Bool(*b))),
-        serde_json::Value::Null | serde_json::Value::Array(_) => {}
+impl super::leaves::LeafSink for Snapshot {
+    fn set_leaf(&mut self, row: usize, path: &str, value: FactValue) {
+        self.set(row, path, value);
     }
 }
 
