@@ -40,6 +40,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_console.sql"),
         postgres: include_str!("../migrations/postgres/0005_console.sql"),
     },
+    Migration {
+        version: 6,
+        name: "ingest_identifier_journal",
+        sqlite: include_str!("../migrations/sqlite/0006_ingest_identifier_journal.sql"),
+        postgres: include_str!("../migrations/postgres/0006_ingest_identifier_journal.sql"),
+    },
 ];
 
 /// The statement that creates the bookkeeping table (same text on both backends).
