@@ -12,7 +12,8 @@ use crate::write::{IdentifierRow, NewEvent, NewOrder, StoredOrder, WriteTx};
 
 use super::identifier_cache::IdentifierCache;
 use super::tx_sql::{
-    LINES_PER_STATEMENT, chunk_insert_sql, single_insert_sql, write_identifier_journal,
+    LINES_PER_STATEMENT, chunk_insert_sql, insert_events, single_insert_sql,
+    write_identifier_journal,
 };
 
 pub(crate) struct SqliteTx<'a> {
@@ -168,7 +169,7 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     fn identifier_touch(&mut self, row: i64, first: Millis, last: Millis) -> StoreResult<()> {
-        if self.inserted_at.get(&row) == Some(&first) && first == last {
+        if first == last && self.inserted_at.get(&row) == Some(&first) {
             return Ok(());
         }
         let mut statement = self.tx.prepare_cached(
@@ -465,29 +466,7 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     fn events_insert(&mut self, events: &[NewEvent<'_>], source: &str) -> StoreResult<Vec<bool>> {
-        let mut statement = self.tx.prepare_cached(
-            "INSERT INTO events (message_id, identifier_id, type, name, channel, source, occurred_at, sent_at, received_at, properties, context) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (message_id) DO NOTHING",
-        )?;
-        let mut res = Vec::with_capacity(events.len());
-        for new in events {
-            let event = new.event;
-            let inserted = statement.execute(params![
-                event.message_id,
-                new.identifier_row,
-                event.kind,
-                event.name,
-                event.channel,
-                source,
-                event.occurred_at,
-                event.sent_at,
-                event.received_at,
-                new.properties,
-                new.context
-            ])?;
-            res.push(inserted == 1);
-        }
-        Ok(res)
+        insert_events(self.tx, events, source)
     }
 
     fn order_for_refund(&mut self, order_key: &str) -> StoreResult<Option<StoredOrder>> {

@@ -1,9 +1,11 @@
-//! SQL texts the SQLite write transaction builds once (multi-row inserts of order lines and of
-//! change-journal rows), and the journal rows of new identifiers written at the end of a transaction.
+//! Statements of the SQLite write transaction that are more than one line: the texts built once
+//! (multi-row inserts of order lines and of change-journal rows),
+//! the journal rows of new identifiers written at the end of a transaction, and event inserts.
 
-use rusqlite::Transaction;
+use rusqlite::{Transaction, params};
 
 use crate::error::StoreResult;
+use crate::write::NewEvent;
 
 /// Order lines per multi-row INSERT (8 parameters each).
 pub(super) const LINES_PER_STATEMENT: usize = 64;
@@ -82,4 +84,35 @@ pub(super) fn write_identifier_journal(
         statement.raw_execute()?;
     }
     Ok(())
+}
+
+/// Inserts events one statement each; for each, whether it was new (its message id not stored).
+pub(super) fn insert_events(
+    tx: &Transaction<'_>,
+    events: &[NewEvent<'_>],
+    source: &str,
+) -> StoreResult<Vec<bool>> {
+    let mut statement = tx.prepare_cached(
+            "INSERT INTO events (message_id, identifier_id, type, name, channel, source, occurred_at, sent_at, received_at, properties, context) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (message_id) DO NOTHING",
+        )?;
+    let mut res = Vec::with_capacity(events.len());
+    for new in events {
+        let event = new.event;
+        let inserted = statement.execute(params![
+            event.message_id,
+            new.identifier_row,
+            event.kind,
+            event.name,
+            event.channel,
+            source,
+            event.occurred_at,
+            event.sent_at,
+            event.received_at,
+            new.properties,
+            new.context
+        ])?;
+        res.push(inserted == 1);
+    }
+    Ok(res)
 }
