@@ -57,7 +57,11 @@ pub fn parse_message(
 ) -> Result<Message, Reject> {
     let context = raw.get("context").cloned();
     let properties = raw.get("properties").cloned();
-    parse_fields(raw, context, properties, index, options)
+    let payload = Payload::Values {
+        context,
+        properties,
+    };
+    parse_fields(raw, payload, index, options)
 }
 
 /// [`parse_message`] of a message the caller gives up, so its `properties` and `context` move into
@@ -74,13 +78,60 @@ pub fn parse_message_owned(
     };
     let context = object.remove("context");
     let properties = object.remove("properties");
-    parse_fields(&raw, context, properties, index, options)
+    let payload = Payload::Values {
+        context,
+        properties,
+    };
+    parse_fields(&raw, payload, index, options)
+}
+
+/// What a message's `context` contributes to its validation: the channel and the traits (whose
+/// `email` and `phone` identify the sender when the message's own traits do not).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ContextFields<'a> {
+    pub channel: Option<&'a str>,
+    pub traits: Option<&'a Map<String, Value>>,
+}
+
+impl<'a> ContextFields<'a> {
+    /// The fields of a context object.
+    pub fn of(context: &'a Value) -> ContextFields<'a> {
+        ContextFields {
+            channel: context.get("channel").and_then(Value::as_str),
+            traits: context.get("traits").and_then(Value::as_object),
+        }
+    }
+}
+
+/// Parses a message whose `properties` and `context` objects the caller keeps as the JSON text the
+/// client sent, so they are neither parsed into values nor encoded again: `rest` is the message
+/// without those two keys and `context` what validation reads of the context. The caller has
+/// checked that both texts are objects and that the message has a `messageId` (a derived id hashes
+/// the whole message: use [`parse_message`] then). The result's `properties` and `context` are
+/// `Null`; the caller keeps the texts.
+pub fn parse_message_split(
+    rest: &Value,
+    context: ContextFields<'_>,
+    index: usize,
+    options: &MessageOptions,
+) -> Result<Message, Reject> {
+    parse_fields(rest, Payload::Kept(context), index, options)
+}
+
+/// The `properties` and `context` of a message being parsed.
+enum Payload<'a> {
+    /// As values taken from the message (absent: empty objects).
+    Values {
+        context: Option<Value>,
+        properties: Option<Value>,
+    },
+    /// Kept as text by the caller, who checked that both are objects.
+    Kept(ContextFields<'a>),
 }
 
 fn parse_fields(
     raw: &Value,
-    context: Option<Value>,
-    properties: Option<Value>,
+    payload: Payload<'_>,
     index: usize,
     options: &MessageOptions,
 ) -> Result<Message, Reject> {
@@ -104,15 +155,25 @@ fn parse_fields(
         None => return Err(reject("type", "is required")),
     };
     let traits = object_field(object, "traits").map_err(|reason| reject("traits", reason))?;
-    let context = context.unwrap_or_else(|| Value::Object(Map::new()));
-    if !context.is_object() {
-        return Err(reject("context", "must be an object"));
-    }
-    let properties = properties.unwrap_or_else(|| Value::Object(Map::new()));
-    if !properties.is_object() {
-        return Err(reject("properties", "must be an object"));
-    }
-    let identifiers = identifiers_of(object, &kind, &traits, &context, options)
+    let (context, properties, kept) = match payload {
+        Payload::Values {
+            context,
+            properties,
+        } => {
+            let context = context.unwrap_or_else(|| Value::Object(Map::new()));
+            if !context.is_object() {
+                return Err(reject("context", "must be an object"));
+            }
+            let properties = properties.unwrap_or_else(|| Value::Object(Map::new()));
+            if !properties.is_object() {
+                return Err(reject("properties", "must be an object"));
+            }
+            (context, properties, None)
+        }
+        Payload::Kept(fields) => (Value::Null, Value::Null, Some(fields)),
+    };
+    let fields = kept.unwrap_or_else(|| ContextFields::of(&context));
+    let identifiers = identifiers_of(object, &kind, &traits, fields.traits, options)
         .map_err(|(field, reason)| reject(field, &reason))?;
     let name = name_of(object, &kind).map_err(|(field, reason)| reject(field, reason))?;
     let (occurred_at, sent_at) =
@@ -125,10 +186,7 @@ fn parse_fields(
         Some(Value::Null) | None => derived_message_id(raw),
         Some(_) => return Err(reject("messageId", "must be a string")),
     };
-    let channel = context
-        .get("channel")
-        .and_then(Value::as_str)
-        .map(str::to_string);
+    let channel = fields.channel.map(str::to_string);
     Ok(Message {
         message_id,
         kind,
@@ -179,7 +237,7 @@ fn identifiers_of(
     object: &Map<String, Value>,
     kind: &str,
     traits: &Map<String, Value>,
-    context: &Value,
+    context_traits: Option<&Map<String, Value>>,
     options: &MessageOptions,
 ) -> Result<Vec<Identifier>, (&'static str, String)> {
     let mut identifiers = Vec::new();
@@ -216,7 +274,6 @@ fn identifiers_of(
         };
         identifiers.push(previous_identifier);
     }
-    let context_traits = context.get("traits").and_then(Value::as_object);
     for (field, identifier_kind) in [
         ("email", IdentifierKind::Email),
         ("phone", IdentifierKind::Phone),

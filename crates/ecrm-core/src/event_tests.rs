@@ -91,3 +91,25 @@ fn owned_parse_gives_the_same_message_or_reject() {
         );
     }
 }
+
+#[test]
+fn split_parse_reads_the_context_fields_it_is_given() {
+    let whole = json!({"type": "identify", "anonymousId": "d1", "messageId": "m9",
+        "context": {"channel": "web", "traits": {"email": "A@X.io"}}, "properties": {"a": 1}});
+    let full = parse_message(&whole, 3, &OPTIONS).expect("valid");
+    let mut rest = whole.clone();
+    let object = rest.as_object_mut().expect("object");
+    let context = object.remove("context").expect("context");
+    object.remove("properties");
+    let split =
+        parse_message_split(&rest, ContextFields::of(&context), 3, &OPTIONS).expect("valid split");
+    assert_eq!(split.customer, full.customer);
+    assert_eq!(split.channel.as_deref(), Some("web"));
+    assert_eq!(split.message_id, "m9");
+    assert_eq!(
+        (split.properties, split.context),
+        (Value::Null, Value::Null)
+    );
+    let bare = parse_message_split(&rest, ContextFields::default(), 3, &OPTIONS).expect("valid");
+    assert_eq!(bare.customer.identifiers.len(), 1, "no context email");
+}

@@ -41,10 +41,16 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0005_console.sql"),
     },
     Migration {
-        version: 8,
+        version: 6,
+        name: "ingest_identifier_journal",
+        sqlite: include_str!("../migrations/sqlite/0006_ingest_identifier_journal.sql"),
+        postgres: include_str!("../migrations/postgres/0006_ingest_identifier_journal.sql"),
+    },
+    Migration {
+        version: 7,
         name: "trait_writes",
-        sqlite: include_str!("../migrations/sqlite/0008_trait_writes.sql"),
-        postgres: include_str!("../migrations/postgres/0008_trait_writes.sql"),
+        sqlite: include_str!("../migrations/sqlite/0007_trait_writes.sql"),
+        postgres: include_str!("../migrations/postgres/0007_trait_writes.sql"),
     },
 ];
 

@@ -9,9 +9,10 @@ use crate::model::{CustomerAttributes, EventInput};
 
 /// One tracked message: the event, and what it writes besides when it is new (not a duplicate).
 ///
-/// The event's `properties` and `context` are encoded to JSON text by [`TrackedItem::new`], on the
-/// thread that builds the item (a request handler), so the single writer thread only copies bytes;
-/// `event.properties` and `event.context` are `Null` afterwards.
+/// The event's `properties` and `context` are JSON text, encoded by [`TrackedItem::new`] or kept as
+/// the client sent them ([`TrackedItem::with_json`]) on the thread that builds the item (a request
+/// handler), so the single writer thread only copies bytes; `event.properties` and `event.context`
+/// are `Null`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrackedItem {
     pub event: EventInput,
@@ -51,6 +52,27 @@ impl TrackedItem {
             refund_whole_order: None,
             properties_json: json_text(&properties),
             context_json: json_text(&context),
+        }
+    }
+
+    /// The item of `event` whose properties and context the caller already holds as JSON text
+    /// (objects, as the client sent them); `event.properties` and `event.context` are ignored.
+    pub fn with_json(
+        mut event: EventInput,
+        profile: Option<CustomerAttributes>,
+        order_lines: Vec<OrderLine>,
+        properties_json: String,
+        context_json: String,
+    ) -> TrackedItem {
+        event.properties = serde_json::Value::Null;
+        event.context = serde_json::Value::Null;
+        TrackedItem {
+            event,
+            profile,
+            order_lines,
+            refund_whole_order: None,
+            properties_json,
+            context_json,
         }
     }
 

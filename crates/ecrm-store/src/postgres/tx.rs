@@ -159,11 +159,11 @@ impl WriteTx for PgTx<'_> {
         known.prefetch(&mut session, identifiers)
     }
 
-    fn identifier_set_customer(&mut self, row: i64, customer_id: &str) -> StoreResult<()> {
-        self.known.moved(row, customer_id);
+    fn identifier_set_customer(&mut self, at: &IdentifierRow, to: &str) -> StoreResult<()> {
+        self.known.moved(at.row, to);
         self.session().execute(
             "UPDATE identifiers SET customer_id = $2 WHERE id = $1",
-            &[&row, &customer_id],
+            &[&at.row, &to],
         )?;
         Ok(())
     }

@@ -5,6 +5,7 @@ mod changes;
 mod checkpoint;
 mod console;
 mod events;
+mod identifier_cache;
 mod playbooks;
 mod profile;
 mod read;
@@ -12,6 +13,7 @@ mod recs;
 mod segments;
 mod traits;
 mod tx;
+mod tx_sql;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -40,6 +42,8 @@ pub struct SqliteStore {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    /// Identifier rows known to the writer across transactions; locked only under `writer`.
+    known: Mutex<identifier_cache::IdentifierCache>,
     /// Declared last so it drops last: its connection is then the last one to close.
     checkpointer: checkpoint::Checkpointer,
 }
@@ -54,25 +58,43 @@ impl SqliteStore {
             "wal_autocheckpoint",
             checkpoint::WRITER_AUTOCHECKPOINT_PAGES,
         )?;
+        // Plans stay as first prepared: otherwise a statement whose plan may depend on a bound
+        // value (the customer fold's UPDATE ... FROM) is compiled again on every new binding.
+        writer.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+            true,
+        )?;
         Ok(SqliteStore {
             path: path.to_path_buf(),
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
+            known: Mutex::new(identifier_cache::IdentifierCache::default()),
             checkpointer: checkpoint::Checkpointer::start(path)?,
         })
     }
 
     fn write<R>(&self, body: impl FnOnce(&mut SqliteTx<'_>) -> StoreResult<R>) -> StoreResult<R> {
         let mut conn = lock(&self.writer)?;
+        let mut known = lock(&self.known)?;
         let transaction =
             conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // Read under the write lock: no other connection can commit until this transaction ends.
+        let data_version: i64 =
+            transaction.query_row("PRAGMA data_version", [], |row| row.get(0))?;
+        known.begin(data_version);
         let result = {
-            let mut tx = SqliteTx::new(&transaction);
-            body(&mut tx)?
+            let mut tx = SqliteTx::new(&transaction, &mut known);
+            body(&mut tx).and_then(|result| tx.finish().map(|()| result))
         };
-        transaction.commit()?;
+        let committed = result.and_then(|result| {
+            transaction.commit()?;
+            Ok(result)
+        });
+        if committed.is_err() {
+            known.clear();
+        }
         self.checkpointer.wake();
-        Ok(result)
+        committed
     }
 
     fn read<R>(&self, body: impl FnOnce(&Connection) -> StoreResult<R>) -> StoreResult<R> {

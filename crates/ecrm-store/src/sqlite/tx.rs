@@ -10,48 +10,39 @@ use crate::model::{ApiKeyRecord, AuditEntry, CustomerAttributes, MergeRecord, Pr
 use crate::sql_common::{identifier_from_parts, in_list, merge_extra};
 use crate::write::{IdentifierRow, NewEvent, NewOrder, StoredOrder, WriteTx};
 
-/// Order lines per multi-row INSERT (8 parameters each).
-const LINES_PER_STATEMENT: usize = 64;
-
-/// The multi-row line insert for a full chunk, built once.
-fn chunk_insert_sql() -> &'static str {
-    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    SQL.get_or_init(|| lines_insert_sql(LINES_PER_STATEMENT))
-}
-
-/// The one-row line insert, built once.
-fn single_insert_sql() -> &'static str {
-    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    SQL.get_or_init(|| lines_insert_sql(1))
-}
-
-/// `INSERT INTO order_lines ... VALUES (...), (...)` for `rows` rows.
-fn lines_insert_sql(rows: usize) -> String {
-    let mut sql = String::from(
-        "INSERT INTO order_lines (order_id, line_key, product_id, product_name, category, quantity, \
-         unit_price_cents, amount_cents) VALUES ",
-    );
-    for row in 0..rows {
-        let base = row * 8;
-        if row > 0 {
-            sql.push(',');
-        }
-        let params: Vec<String> = (1..=8).map(|n| format!("?{}", base + n)).collect();
-        sql.push('(');
-        sql.push_str(&params.join(","));
-        sql.push(')');
-    }
-    sql.push_str(" ON CONFLICT (order_id, line_key) DO NOTHING");
-    sql
-}
+use super::identifier_cache::IdentifierCache;
+use super::tx_sql::{
+    LINES_PER_STATEMENT, chunk_insert_sql, insert_events, single_insert_sql,
+    write_identifier_journal,
+};
 
 pub(crate) struct SqliteTx<'a> {
     tx: &'a Transaction<'a>,
+    /// Identifier rows known across transactions, kept current by this one's inserts and moves.
+    known: &'a mut IdentifierCache,
+    /// The `customer_changes` rows of identifiers inserted so far, (customer id, kind): written
+    /// together by [`SqliteTx::finish`] (migration 0006 replaced the per-row trigger).
+    new_identifiers: Vec<(String, String)>,
+    /// Identifier rows inserted by this transaction, with the time they were inserted as seen at:
+    /// a touch that adds nothing to that is skipped.
+    inserted_at: std::collections::HashMap<i64, Millis>,
 }
 
 impl<'a> SqliteTx<'a> {
-    pub(crate) fn new(tx: &'a Transaction<'a>) -> SqliteTx<'a> {
-        SqliteTx { tx }
+    pub(crate) fn new(tx: &'a Transaction<'a>, known: &'a mut IdentifierCache) -> SqliteTx<'a> {
+        SqliteTx {
+            tx,
+            known,
+            new_identifiers: Vec::new(),
+            inserted_at: std::collections::HashMap::new(),
+        }
+    }
+
+    /// Writes what this transaction left for its end: one `customer_changes` row of kind
+    /// `identifiers` per inserted identifier, as the trigger of migration 0003 did, in few
+    /// statements. Call before commit.
+    pub(crate) fn finish(self) -> StoreResult<()> {
+        write_identifier_journal(self.tx, &self.new_identifiers)
     }
 
     pub(crate) fn api_key_insert(&mut self, key: &ApiKeyRecord) -> StoreResult<i64> {
@@ -116,6 +107,13 @@ impl<'a> SqliteTx<'a> {
 
 impl WriteTx for SqliteTx<'_> {
     fn identifier_get(&mut self, identifier: &Identifier) -> StoreResult<Option<IdentifierRow>> {
+        if let Some((row, customer_id)) = self.known.get(identifier) {
+            return Ok(Some(IdentifierRow {
+                row,
+                identifier: identifier.clone(),
+                customer_id,
+            }));
+        }
         let mut statement = self.tx.prepare_cached(
             "SELECT id, customer_id FROM identifiers WHERE kind = ?1 AND value = ?2",
         )?;
@@ -124,6 +122,9 @@ impl WriteTx for SqliteTx<'_> {
                 Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
             })
             .optional()?;
+        if let Some((row, customer_id)) = &found {
+            self.known.put(identifier, *row, customer_id);
+        }
         Ok(found.map(|(row, customer_id)| IdentifierRow {
             row,
             identifier: identifier.clone(),
@@ -148,18 +149,29 @@ impl WriteTx for SqliteTx<'_> {
             source,
             at
         ])?;
-        Ok(self.tx.last_insert_rowid())
+        let row = self.tx.last_insert_rowid();
+        self.known.put(identifier, row, customer_id);
+        self.new_identifiers.push((
+            customer_id.to_string(),
+            identifier.kind.as_str().into_owned(),
+        ));
+        self.inserted_at.insert(row, at);
+        Ok(row)
     }
 
-    fn identifier_set_customer(&mut self, row: i64, customer_id: &str) -> StoreResult<()> {
+    fn identifier_set_customer(&mut self, at: &IdentifierRow, to: &str) -> StoreResult<()> {
         let mut statement = self
             .tx
             .prepare_cached("UPDATE identifiers SET customer_id = ?2 WHERE id = ?1")?;
-        statement.execute(params![row, customer_id])?;
+        statement.execute(params![at.row, to])?;
+        self.known.put(&at.identifier, at.row, to);
         Ok(())
     }
 
     fn identifier_touch(&mut self, row: i64, first: Millis, last: Millis) -> StoreResult<()> {
+        if first == last && self.inserted_at.get(&row) == Some(&first) {
+            return Ok(());
+        }
         let mut statement = self.tx.prepare_cached(
             "UPDATE identifiers SET first_seen = min(first_seen, ?2), last_seen = max(last_seen, ?3) \
              WHERE id = ?1 AND (first_seen > ?2 OR last_seen < ?3)",
@@ -454,29 +466,7 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     fn events_insert(&mut self, events: &[NewEvent<'_>], source: &str) -> StoreResult<Vec<bool>> {
-        let mut statement = self.tx.prepare_cached(
-            "INSERT INTO events (message_id, identifier_id, type, name, channel, source, occurred_at, sent_at, received_at, properties, context) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (message_id) DO NOTHING",
-        )?;
-        let mut res = Vec::with_capacity(events.len());
-        for new in events {
-            let event = new.event;
-            let inserted = statement.execute(params![
-                event.message_id,
-                new.identifier_row,
-                event.kind,
-                event.name,
-                event.channel,
-                source,
-                event.occurred_at,
-                event.sent_at,
-                event.received_at,
-                new.properties,
-                new.context
-            ])?;
-            res.push(inserted == 1);
-        }
-        Ok(res)
+        insert_events(self.tx, events, source)
     }
 
     fn order_for_refund(&mut self, order_key: &str) -> StoreResult<Option<StoredOrder>> {

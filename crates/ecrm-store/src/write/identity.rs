@@ -228,7 +228,7 @@ fn fast_merge<T: WriteTx>(
         tx.customer_fold(customer_id, &target, ctx.at)?;
     }
     for member in members.iter().filter(|member| member.customer_id != target) {
-        tx.identifier_set_customer(member.row, &target)?;
+        tx.identifier_set_customer(member, &target)?;
     }
     let before = touched.len() as u64;
     let after = 1u64;
@@ -307,7 +307,7 @@ fn recluster<T: WriteTx>(
             continue;
         };
         if row.customer_id != *owner {
-            tx.identifier_set_customer(row.row, owner)?;
+            tx.identifier_set_customer(row, owner)?;
         }
     }
     let mut merged = 0;

@@ -38,6 +38,20 @@ impl ResolvedCache {
         ctx: &WriteContext,
         counts: &mut WriteCounts,
     ) -> StoreResult<Option<(i64, String)>> {
+        self.anchor_with(tx, customer, seen_at, ctx, counts, true)
+    }
+
+    /// [`ResolvedCache::anchor`]; `attributes` false leaves the name and country `customer`
+    /// carries to a profile update the caller writes itself.
+    pub(super) fn anchor_with<T: WriteTx>(
+        &mut self,
+        tx: &mut T,
+        customer: &CustomerRef,
+        seen_at: Millis,
+        ctx: &WriteContext,
+        counts: &mut WriteCounts,
+        attributes: bool,
+    ) -> StoreResult<Option<(i64, String)>> {
         if customer.is_guest() {
             return Ok(None);
         }
@@ -63,7 +77,7 @@ impl ResolvedCache {
             customer.identifiers.clone(),
             (anchor.clone(), resolution.identifier_rows),
         );
-        let has_attributes = customer.name.is_some() || customer.country.is_some();
+        let has_attributes = attributes && (customer.name.is_some() || customer.country.is_some());
         if has_attributes && let Some((_, customer_id)) = &anchor {
             let attributes = CustomerAttributes {
                 name: customer.name.clone(),

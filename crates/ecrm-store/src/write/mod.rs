@@ -51,7 +51,12 @@ pub(crate) trait WriteTx {
         source: &str,
         at: Millis,
     ) -> StoreResult<i64>;
-    fn identifier_set_customer(&mut self, row: i64, customer_id: &str) -> StoreResult<()>;
+    /// Moves the identifier of `row` to `customer_id`.
+    fn identifier_set_customer(
+        &mut self,
+        row: &IdentifierRow,
+        customer_id: &str,
+    ) -> StoreResult<()>;
     /// Reads the stored rows of `identifiers` ahead of the `identifier_get`s that follow, where one
     /// query is cheaper than many (PostgreSQL); by default nothing.
     fn identifiers_prefetch(&mut self, _identifiers: &[&Identifier]) -> StoreResult<()> {

@@ -48,8 +48,17 @@ pub(crate) fn write_tracked<T: WriteTx>(
             let event = &item.event;
             let merges_before = merges;
             let before = counts.customers_merged;
-            let anchor =
-                cache.anchor(tx, &event.customer, event.occurred_at, &batch_ctx, counts)?;
+            // An identify's profile update (written once its event is known to be new) holds
+            // the name and country its customer reference carries.
+            let attributes = item.profile.is_none();
+            let anchor = cache.anchor_with(
+                tx,
+                &event.customer,
+                event.occurred_at,
+                &batch_ctx,
+                counts,
+                attributes,
+            )?;
             merges += counts.customers_merged - before;
             batch_resolved.push(Resolved {
                 anchor,

@@ -48,8 +48,11 @@ pub struct IngestQueue {
 
 struct Job {
     batch: TrackedBatch,
-    reply: oneshot::Sender<Result<WriteCounts, StoreError>>,
+    reply: oneshot::Sender<Reply>,
 }
+
+/// The outcome of a job, and its batch handed back so the request's task frees it, not the writer.
+type Reply = (Result<WriteCounts, StoreError>, TrackedBatch);
 
 impl IngestQueue {
     /// Starts the writer thread over `store`.
@@ -76,7 +79,7 @@ impl IngestQueue {
             return Err(QueueError::Stopped);
         }
         match answer.await {
-            Ok(result) => Ok(result?),
+            Ok((result, _batch)) => Ok(result?),
             Err(_) => Err(QueueError::Stopped),
         }
     }
@@ -124,14 +127,16 @@ fn commit_group(
     match store.write_tracked(&batches, &ctx) {
         Ok(counts) => {
             observer.committed(counts.iter().map(|c| c.events_created).sum());
-            for (reply, count) in replies.into_iter().zip(counts) {
-                let _ = reply.send(Ok(count));
+            for ((reply, count), batch) in replies.into_iter().zip(counts).zip(batches) {
+                let _ = reply.send((Ok(count), batch));
             }
         }
         Err(err) if batches.len() == 1 => {
             tracing::error!(error = %err, "tracking write failed");
-            if let Some(reply) = replies.into_iter().next() {
-                let _ = reply.send(Err(err));
+            if let (Some(reply), Some(batch)) =
+                (replies.into_iter().next(), batches.into_iter().next())
+            {
+                let _ = reply.send((Err(err), batch));
             }
         }
         Err(err) => {
@@ -143,7 +148,7 @@ fn commit_group(
                 if let Ok(counts) = &result {
                     observer.committed(counts.events_created);
                 }
-                let _ = reply.send(result);
+                let _ = reply.send((result, batch));
             }
         }
     }

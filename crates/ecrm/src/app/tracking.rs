@@ -2,11 +2,14 @@
 //! items the store writes (events, `identify` profile updates, E-commerce order lines), with a
 //! reject per refused message naming its index, field and reason.
 
-use ecrm_core::ecommerce::{order_lines_of, whole_refund_of};
-use ecrm_core::event::{MessageOptions, Reject, parse_message_owned};
+use ecrm_core::ecommerce::{ORDER_COMPLETED, REFUND_EVENTS, order_lines_of, whole_refund_of};
+use ecrm_core::event::{
+    ContextFields, Message, MessageOptions, Reject, parse_message_owned, parse_message_split,
+};
 use ecrm_core::phone::PhoneRegion;
 use ecrm_core::time::Millis;
 use ecrm_store::{TrackedItem, WholeRefund};
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::ingest::event_from_message;
@@ -54,8 +57,26 @@ pub struct MessageReject {
 
 /// One message of a request as received: its JSON and its size in bytes.
 pub struct RawMessage {
+    /// The message; without `properties` and `context` when `kept` holds them.
     pub value: Value,
     pub bytes: usize,
+    /// The message's `properties` and `context` objects as the client sent them, so a message that
+    /// needs nothing from them is stored without parsing them into values and encoding them again.
+    pub kept: Option<KeptJson>,
+}
+
+/// The JSON text of a message's `properties` and `context` objects (absent: `None`).
+pub struct KeptJson {
+    pub properties: Option<String>,
+    pub context: Option<String>,
+}
+
+/// What validation and page locations read of a context kept as text; other keys are skipped.
+#[derive(Deserialize)]
+struct ContextPeek {
+    channel: Option<Value>,
+    traits: Option<Value>,
+    page: Option<Value>,
 }
 
 /// Validates every message; the good become items, the bad become rejects. Timestamps are corrected
@@ -100,7 +121,126 @@ fn prepare_one(
             },
         });
     }
+    if let Some(kept) = raw.kept {
+        return prepare_kept(raw.value, kept, index, options, config);
+    }
     let message = parse_message_owned(raw.value, index, options).map_err(classify)?;
+    prepare_message(message, index, options, config)
+}
+
+/// A message whose `properties` and `context` are text: only order events and pages whose location
+/// must be copied parse their properties, and the context is stored as sent.
+fn prepare_kept(
+    rest: Value,
+    kept: KeptJson,
+    index: usize,
+    options: &MessageOptions,
+    config: &TrackingConfig,
+) -> Result<TrackedItem, MessageReject> {
+    let context = kept.context.unwrap_or_else(|| "{}".to_string());
+    let Ok(peek) = serde_json::from_str::<ContextPeek>(&context) else {
+        // Not a plain object of known shape (a repeated key, say): validate it as a value.
+        return prepare_whole(rest, kept.properties, &context, index, options, config);
+    };
+    let fields = ContextFields {
+        channel: peek.channel.as_ref().and_then(Value::as_str),
+        traits: peek.traits.as_ref().and_then(Value::as_object),
+    };
+    let mut message = parse_message_split(&rest, fields, index, options).map_err(classify)?;
+    let mut properties = kept.properties.unwrap_or_else(|| "{}".to_string());
+    let page = peek.page.as_ref().and_then(Value::as_object);
+    let copies_location = message.kind == "page" && page.is_some_and(|page| !page.is_empty());
+    if copies_location || reads_properties(&message) {
+        message.properties = parse_properties(&properties, index)?;
+    }
+    let order_lines = order_lines_of(&message, &config.currency).map_err(|err| MessageReject {
+        kind: RejectKind::Invalid,
+        reject: Reject {
+            index,
+            field: err.field,
+            reason: err.reason,
+        },
+    })?;
+    let whole_refund = whole_refund_of(&message).map(|(order_key, status)| WholeRefund {
+        order_key,
+        status: status.to_string(),
+    });
+    let location_page = page.filter(|_| copies_location);
+    if let Some(page) = location_page {
+        keep_page_location(&mut message.properties, page);
+    }
+    let (mut event, profile) = event_from_message(message, options.received_at);
+    if location_page.is_some() || event.kind == "identify" {
+        properties = serde_json::to_string(&event.properties)
+            .map_err(|err| invalid(index, "properties", err.to_string()))?;
+    }
+    event.properties = Value::Null;
+    let mut item = TrackedItem::with_json(
+        event,
+        profile.map(|input| input.attributes),
+        order_lines,
+        properties,
+        context,
+    );
+    item.refund_whole_order = whole_refund;
+    Ok(item)
+}
+
+/// The kept message put back together and validated as a value.
+fn prepare_whole(
+    mut rest: Value,
+    properties: Option<String>,
+    context: &str,
+    index: usize,
+    options: &MessageOptions,
+    config: &TrackingConfig,
+) -> Result<TrackedItem, MessageReject> {
+    let context: Value =
+        serde_json::from_str(context).map_err(|err| invalid(index, "context", err.to_string()))?;
+    let properties = properties
+        .map(|text| parse_properties(&text, index))
+        .transpose()?;
+    if let Some(object) = rest.as_object_mut() {
+        object.insert("context".to_string(), context);
+        if let Some(properties) = properties {
+            object.insert("properties".to_string(), properties);
+        }
+    }
+    let message = parse_message_owned(rest, index, options).map_err(classify)?;
+    prepare_message(message, index, options, config)
+}
+
+/// Whether the E-commerce rules read this message's properties (order and refund events).
+fn reads_properties(message: &Message) -> bool {
+    message.kind == "track"
+        && message
+            .name
+            .as_deref()
+            .is_some_and(|name| name == ORDER_COMPLETED || REFUND_EVENTS.contains(&name))
+}
+
+fn parse_properties(text: &str, index: usize) -> Result<Value, MessageReject> {
+    serde_json::from_str(text).map_err(|err| invalid(index, "properties", err.to_string()))
+}
+
+fn invalid(index: usize, field: &str, reason: String) -> MessageReject {
+    MessageReject {
+        kind: RejectKind::Invalid,
+        reject: Reject {
+            index,
+            field: field.to_string(),
+            reason,
+        },
+    }
+}
+
+/// A message parsed as a value, with its properties and context, to the item the store writes.
+fn prepare_message(
+    message: Message,
+    index: usize,
+    options: &MessageOptions,
+    config: &TrackingConfig,
+) -> Result<TrackedItem, MessageReject> {
     let order_lines = order_lines_of(&message, &config.currency).map_err(|err| MessageReject {
         kind: RejectKind::Invalid,
         reject: Reject {
@@ -114,8 +254,10 @@ fn prepare_one(
         status: status.to_string(),
     });
     let (mut event, profile) = event_from_message(message, options.received_at);
-    if event.kind == "page" {
-        keep_page_location(&mut event.properties, &event.context);
+    if event.kind == "page"
+        && let Some(page) = event.context.get("page").and_then(Value::as_object)
+    {
+        keep_page_location(&mut event.properties, page);
     }
     let mut item = TrackedItem::new(event, profile.map(|input| input.attributes), order_lines);
     item.refund_whole_order = whole_refund;
@@ -133,10 +275,7 @@ fn classify(reject: Reject) -> MessageReject {
 
 /// Copies `path`, `referrer`, `url`, `title` and `search` from `context.page` into the page's
 /// properties where the client left them out, so browse paths can be derived from properties alone.
-fn keep_page_location(properties: &mut Value, context: &Value) {
-    let Some(page) = context.get("page").and_then(Value::as_object) else {
-        return;
-    };
+fn keep_page_location(properties: &mut Value, page: &serde_json::Map<String, Value>) {
     let Some(properties) = properties.as_object_mut() else {
         return;
     };
@@ -157,7 +296,11 @@ mod tests {
 
     fn raw(value: Value) -> RawMessage {
         let bytes = value.to_string().len();
-        RawMessage { value, bytes }
+        RawMessage {
+            value,
+            bytes,
+            kept: None,
+        }
     }
 
     fn config() -> TrackingConfig {
@@ -198,6 +341,64 @@ mod tests {
             .expect("identify updates the profile");
         assert_eq!(profile.name.as_deref(), Some("Bo"));
         assert_eq!(profile.extra["plan"], "gold");
+    }
+
+    /// The message split into its text parts, as `http::tracking_body` keeps it.
+    fn kept(value: Value) -> RawMessage {
+        let bytes = value.to_string().len();
+        let mut rest = value;
+        let object = rest.as_object_mut().expect("object");
+        let mut text = |key: &str| object.remove(key).map(|part| part.to_string());
+        let kept = KeptJson {
+            properties: text("properties"),
+            context: text("context"),
+        };
+        RawMessage {
+            value: rest,
+            bytes,
+            kept: Some(kept),
+        }
+    }
+
+    #[test]
+    fn kept_text_gives_the_same_items_as_values() {
+        let messages = [
+            json!({"type": "page", "messageId": "m1", "anonymousId": "d1", "name": "Shoes",
+                "properties": {"title": "Shoes"},
+                "context": {"channel": "web", "page": {"path": "/shoes", "url": "https://x/shoes"}}}),
+            json!({"type": "track", "messageId": "m2", "userId": "u1", "event": "Order Completed",
+                "properties": {"order_id": "o1", "currency": "EUR",
+                    "products": [{"product_id": "p1", "price": 9.5, "quantity": 2}]}}),
+            json!({"type": "identify", "messageId": "m3", "anonymousId": "d1",
+                "traits": {"name": "Bo", "plan": "gold"},
+                "context": {"traits": {"email": "BO@X.io"}, "ip": "10.0.0.1"}}),
+            json!({"type": "track", "messageId": "m4", "anonymousId": "d1", "event": "Product Viewed",
+                "properties": {"product_id": "p1", "price": 9.5}, "context": {"ip": "10.0.0.1"}}),
+            json!({"type": "track", "messageId": "m5", "anonymousId": "d1"}),
+        ];
+        let values: Vec<RawMessage> = messages.iter().cloned().map(raw).collect();
+        let texts: Vec<RawMessage> = messages.iter().cloned().map(kept).collect();
+        let (expected, expected_rejects) = prepare_messages(values, 1_000, &config());
+        let (items, rejects) = prepare_messages(texts, 1_000, &config());
+        assert_eq!(rejects, expected_rejects);
+        assert_eq!(items.len(), 4);
+        for (item, expected) in items.iter().zip(&expected) {
+            assert_eq!(item.event, expected.event);
+            assert_eq!(item.profile, expected.profile);
+            assert_eq!(item.order_lines, expected.order_lines);
+            for (text, value) in [
+                (item.properties_json(), expected.properties_json()),
+                (item.context_json(), expected.context_json()),
+            ] {
+                let parsed: Value = serde_json::from_str(text).expect("JSON");
+                assert_eq!(parsed, serde_json::from_str::<Value>(value).expect("JSON"));
+            }
+        }
+        assert_eq!(
+            items[2].event.customer.identifiers.len(),
+            2,
+            "context email"
+        );
     }
 
     #[test]

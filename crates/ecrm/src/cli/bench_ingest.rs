@@ -3,7 +3,6 @@
 //! products) from concurrent keep-alive connections over loopback, to a server it starts in this
 //! process over `--db` or to `--url`, and reports events/s, request latency, CPU and peak memory.
 
-use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -12,10 +11,9 @@ use anyhow::{Context, bail};
 use clap::Args;
 use ecrm_core::generate::random::Rng;
 use serde::Serialize;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 use super::GlobalOptions;
+use super::bench_ingest_load::{Client, base64, batch_body};
 use crate::app::keys::{KeyRole, create_key};
 use crate::http::AppState;
 
@@ -64,6 +62,17 @@ struct IngestReport {
     /// CPU seconds of this process (server and load generator when the server runs in-process).
     cpu_seconds: f64,
     cpu_cores_busy: f64,
+    /// CPU seconds of the server's threads (HTTP workers, ingest writer, checkpoints): the process
+    /// minus the load generator's threads (in-process server only).
+    server_cpu_seconds: Option<f64>,
+    server_cores_busy: Option<f64>,
+    /// CPU seconds of the single ingest writer thread, and the share of the run it was busy.
+    writer_cpu_seconds: Option<f64>,
+    writer_busy: Option<f64>,
+    /// CPU seconds of the load generator's threads (client runtime and the main thread).
+    load_cpu_seconds: f64,
+    /// Peak resident memory of this process (with the in-process server: server and load
+    /// generator together; the generator holds one request body per connection).
     peak_rss_mib: f64,
     /// Events in the store after the run (in-process server only).
     events_stored: Option<u64>,
@@ -115,11 +124,12 @@ pub fn run(global: &GlobalOptions, args: IngestArgs) -> anyhow::Result<()> {
         .thread_name("ecrm-bench-client")
         .enable_all()
         .build()?;
-    let cpu_before = process_cpu_seconds();
+    let cpu_before = CpuSplit::now();
     let started = Instant::now();
     let outcome = client_runtime.block_on(drive(&addr, &key, &args))?;
     let seconds = started.elapsed().as_secs_f64();
-    let cpu_seconds = process_cpu_seconds() - cpu_before;
+    let cpu = CpuSplit::now().since(&cpu_before);
+    let in_process = store.is_some();
     let events_stored = match (&store, before) {
         (Some(store), Some(before)) => Some(store.stats()?.events - before),
         _ => None,
@@ -149,8 +159,13 @@ pub fn run(global: &GlobalOptions, args: IngestArgs) -> anyhow::Result<()> {
         p90_ms: pick(0.90),
         p99_ms: pick(0.99),
         max_ms: pick(1.0),
-        cpu_seconds,
-        cpu_cores_busy: cpu_seconds / seconds,
+        cpu_seconds: cpu.process,
+        cpu_cores_busy: cpu.process / seconds,
+        server_cpu_seconds: in_process.then_some(cpu.process - cpu.load),
+        server_cores_busy: in_process.then_some((cpu.process - cpu.load) / seconds),
+        writer_cpu_seconds: in_process.then_some(cpu.writer),
+        writer_busy: in_process.then_some(cpu.writer / seconds),
+        load_cpu_seconds: cpu.load,
         peak_rss_mib: peak_rss_mib(),
         events_stored,
     };
@@ -196,10 +211,27 @@ fn print_report(report: &IngestReport, json: bool) -> anyhow::Result<()> {
         report.p50_ms, report.p90_ms, report.p99_ms, report.max_ms
     );
     println!(
-        "cpu               {:.1} s ({:.2} cores busy)",
+        "cpu (process)     {:.1} s ({:.2} cores busy)",
         report.cpu_seconds, report.cpu_cores_busy
     );
-    println!("peak rss          {:.0} MiB", report.peak_rss_mib);
+    if let (Some(server), Some(busy)) = (report.server_cpu_seconds, report.server_cores_busy) {
+        println!("cpu (server)      {server:.1} s ({busy:.2} cores busy)");
+    }
+    if let (Some(writer), Some(busy)) = (report.writer_cpu_seconds, report.writer_busy) {
+        println!(
+            "cpu (writer)      {writer:.1} s ({:.0} % of the run)",
+            busy * 100.0
+        );
+    }
+    println!(
+        "cpu (load gen)    {:.1} s ({:.2} cores busy)",
+        report.load_cpu_seconds,
+        report.load_cpu_seconds / report.seconds
+    );
+    println!(
+        "peak rss          {:.0} MiB (process: server and load generator)",
+        report.peak_rss_mib
+    );
     if let Some(stored) = report.events_stored {
         println!(
             "stored            {stored} events (acknowledged {})",
@@ -280,199 +312,66 @@ async fn drive(addr: &str, key: &str, args: &IngestArgs) -> anyhow::Result<Outco
     Ok(outcome)
 }
 
-/// A minimal HTTP/1.1 keep-alive client for `POST /v1/batch`.
-struct Client {
-    addr: String,
-    auth: String,
-    stream: TcpStream,
-    buffer: Vec<u8>,
+/// CPU seconds so far of the whole process, of the load generator's threads and of the ingest
+/// writer thread (Linux; zeros elsewhere).
+struct CpuSplit {
+    process: f64,
+    load: f64,
+    writer: f64,
 }
 
-impl Client {
-    async fn connect(addr: &str, auth: &str) -> anyhow::Result<Client> {
-        let stream = TcpStream::connect(addr)
-            .await
-            .with_context(|| format!("connect to {addr}"))?;
-        stream.set_nodelay(true)?;
-        Ok(Client {
-            addr: addr.to_string(),
-            auth: auth.to_string(),
-            stream,
-            buffer: Vec::with_capacity(4096),
-        })
-    }
-
-    /// Sends one batch and returns the number of events the server stored.
-    async fn post_batch(&mut self, body: &str) -> anyhow::Result<u64> {
-        let head = format!(
-            "POST /v1/batch HTTP/1.1\r\nHost: {}\r\nAuthorization: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-            self.addr,
-            self.auth,
-            body.len()
-        );
-        self.stream.write_all(head.as_bytes()).await?;
-        self.stream.write_all(body.as_bytes()).await?;
-        self.buffer.clear();
-        let (header_end, content_length) = loop {
-            let mut chunk = [0u8; 4096];
-            let n = self.stream.read(&mut chunk).await?;
-            if n == 0 {
-                bail!("the server closed the connection");
-            }
-            self.buffer.extend_from_slice(&chunk[..n]);
-            if let Some(end) = find(&self.buffer, b"\r\n\r\n") {
-                let head = String::from_utf8_lossy(&self.buffer[..end]).to_ascii_lowercase();
-                let length = head
-                    .lines()
-                    .find_map(|line| line.strip_prefix("content-length:"))
-                    .and_then(|value| value.trim().parse::<usize>().ok())
-                    .context("a response without content-length")?;
-                break (end + 4, length);
-            }
+impl CpuSplit {
+    fn now() -> CpuSplit {
+        let process = stat_cpu("/proc/self/stat".as_ref()).map_or(0.0, |(_, cpu)| cpu);
+        let mut split = CpuSplit {
+            process,
+            load: 0.0,
+            writer: 0.0,
         };
-        while self.buffer.len() < header_end + content_length {
-            let mut chunk = [0u8; 4096];
-            let n = self.stream.read(&mut chunk).await?;
-            if n == 0 {
-                bail!("the server closed the connection mid-response");
-            }
-            self.buffer.extend_from_slice(&chunk[..n]);
-        }
-        let status_ok = self.buffer.starts_with(b"HTTP/1.1 200");
-        let body = String::from_utf8_lossy(&self.buffer[header_end..header_end + content_length])
-            .to_string();
-        if !status_ok {
-            bail!("{}", body);
-        }
-        let parsed: serde_json::Value = serde_json::from_str(&body)?;
-        Ok(parsed["accepted"].as_u64().unwrap_or(0))
-    }
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack
-        .windows(needle.len())
-        .position(|window| window == needle)
-}
-
-const PAGES: [(&str, &str); 5] = [
-    ("/", "Home"),
-    ("/c/shoes", "Shoes"),
-    ("/c/bags", "Bags"),
-    ("/c/sale", "Sale"),
-    ("/help", "Help"),
-];
-const PRODUCTS: [(&str, &str, &str, &str); 5] = [
-    ("p-100", "Trail Runner", "shoes", "89.90"),
-    ("p-101", "City Sneaker", "shoes", "64.00"),
-    ("p-200", "Canvas Tote", "bags", "24.50"),
-    ("p-201", "Leather Backpack", "bags", "129.00"),
-    ("p-300", "Wool Socks", "accessories", "9.99"),
-];
-
-/// One `/v1/batch` body of `size` events with fresh message ids.
-fn batch_body(rng: &mut Rng, run_id: &str, request: usize, size: usize, visitors: u64) -> String {
-    let mut out = String::with_capacity(size * 700);
-    out.push_str("{\"batch\":[");
-    let now = chrono::DateTime::from_timestamp_millis(crate::app::now_millis())
-        .map(|time| time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-        .unwrap_or_default();
-    for idx in 0..size {
-        if idx > 0 {
-            out.push(',');
-        }
-        let visitor = rng.below(visitors);
-        let user = if visitor.is_multiple_of(3) {
-            format!("\"userId\":\"user-{visitor}\",")
-        } else {
-            String::new()
+        let main = std::process::id().to_string();
+        let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+            return split;
         };
-        let (page_path, page_name) = PAGES[rng.below(PAGES.len() as u64) as usize];
-        let (product_id, product, category, price) =
-            PRODUCTS[rng.below(PRODUCTS.len() as u64) as usize];
-        let _ = write!(
-            out,
-            "{{\"messageId\":\"{run_id}-{request}-{idx}\",\"anonymousId\":\"anon-{visitor}\",{user}\"timestamp\":\"{now}\",\"sentAt\":\"{now}\",\
-             \"context\":{{\"ip\":\"10.0.{}.{}\",\"locale\":\"en-US\",\"userAgent\":\"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36\",\
-             \"library\":{{\"name\":\"analytics.js\",\"version\":\"4.1.0\"}},\"page\":{{\"path\":\"{page_path}\",\"referrer\":\"https://www.google.com/\",\"url\":\"https://shop.example{page_path}\"}},\
-             \"campaign\":{{\"source\":\"newsletter\",\"medium\":\"email\",\"name\":\"spring\"}}}},",
-            visitor % 250,
-            visitor % 200
-        );
-        let roll = rng.below(100);
-        if roll < 40 {
-            let _ = write!(
-                out,
-                "\"type\":\"page\",\"name\":\"{page_name}\",\"properties\":{{\"path\":\"{page_path}\",\"title\":\"{page_name}\"}}}}"
-            );
-        } else if roll < 75 {
-            let _ = write!(
-                out,
-                "\"type\":\"track\",\"event\":\"Product Viewed\",\"properties\":{{\"product_id\":\"{product_id}\",\"name\":\"{product}\",\"category\":\"{category}\",\"price\":{price},\"currency\":\"USD\"}}}}"
-            );
-        } else if roll < 87 {
-            let _ = write!(
-                out,
-                "\"type\":\"track\",\"event\":\"Product Added\",\"properties\":{{\"product_id\":\"{product_id}\",\"name\":\"{product}\",\"category\":\"{category}\",\"price\":{price},\"quantity\":1}}}}"
-            );
-        } else if roll < 93 {
-            let _ = write!(
-                out,
-                "\"type\":\"track\",\"event\":\"Checkout Started\",\"properties\":{{\"value\":{price},\"currency\":\"USD\"}}}}"
-            );
-        } else if roll < 98 {
-            let _ = write!(
-                out,
-                "\"type\":\"identify\",\"traits\":{{\"email\":\"visitor{visitor}@example.com\",\"name\":\"Visitor {visitor}\",\"plan\":\"free\"}}}}"
-            );
-        } else {
-            let _ = write!(
-                out,
-                "\"type\":\"track\",\"event\":\"Order Completed\",\"properties\":{{\"order_id\":\"{run_id}-{request}-{idx}\",\"total\":{price},\"currency\":\"USD\",\
-                 \"products\":[{{\"product_id\":\"{product_id}\",\"name\":\"{product}\",\"category\":\"{category}\",\"price\":{price},\"quantity\":1}}]}}}}"
-            );
-        }
-    }
-    out.push_str("]}");
-    out
-}
-
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for idx in 0..4 {
-            if idx <= chunk.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * idx)) & 63) as usize] as char);
-            } else {
-                out.push('=');
+        for task in tasks.flatten() {
+            let Some((name, cpu)) = stat_cpu(&task.path().join("stat")) else {
+                continue;
+            };
+            // Thread names are cut to 15 bytes; the main thread drives the client runtime.
+            if name.starts_with("ecrm-bench-cli") || task.file_name().to_str() == Some(&main) {
+                split.load += cpu;
+            } else if name.starts_with("ecrm-ingest-wri") {
+                split.writer += cpu;
             }
         }
+        split
     }
-    out
+
+    fn since(&self, before: &CpuSplit) -> CpuSplit {
+        CpuSplit {
+            process: self.process - before.process,
+            load: self.load - before.load,
+            writer: self.writer - before.writer,
+        }
+    }
 }
 
-/// User + system CPU seconds of this process so far (Linux; 0 elsewhere).
-fn process_cpu_seconds() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return 0.0;
-    };
-    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks = |idx: usize| {
+/// The name and user + system CPU seconds in a `/proc/.../stat` file.
+fn stat_cpu(path: &std::path::Path) -> Option<(String, f64)> {
+    let stat = std::fs::read_to_string(path).ok()?;
+    let (head, rest) = stat.rsplit_once(')')?;
+    let name = head
+        .split_once('(')
+        .map_or("", |(_, name)| name)
+        .to_string();
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |idx: usize| -> f64 {
         fields
             .get(idx)
             .and_then(|v| v.parse::<f64>().ok())
             .unwrap_or(0.0)
     };
     // utime and stime are fields 14 and 15 of stat; after the name they are at 11 and 12.
-    (ticks(11) + ticks(12)) / 100.0
+    Some((name, (ticks(11) + ticks(12)) / 100.0))
 }
 
 /// The process's peak resident set in MiB (Linux `VmHWM`; 0 elsewhere).

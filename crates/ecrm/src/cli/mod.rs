@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_ingest;
+mod bench_ingest_load;
 mod bench_segments;
 mod clv;
 mod compute;

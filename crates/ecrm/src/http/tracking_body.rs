@@ -16,7 +16,7 @@ use serde_json::value::RawValue;
 use super::auth::presented_key;
 use super::{ApiError, AppState};
 use crate::app::keys::{KeyRole, Principal, verify_key};
-use crate::app::tracking::{MAX_BATCH_BYTES, MAX_EVENT_BYTES, RawMessage};
+use crate::app::tracking::{KeptJson, MAX_BATCH_BYTES, MAX_EVENT_BYTES, RawMessage};
 
 /// A verified write key: the only kind of key that may send events. Admin keys are refused with
 /// `403` so every event is attributed to a source and no admin secret is ever embedded in a page.
@@ -152,6 +152,7 @@ fn parse_single(
         vec![RawMessage {
             value,
             bytes: bytes.len(),
+            kept: None,
         }],
         key,
     ))
@@ -166,6 +167,12 @@ fn parse_batch(bytes: &[u8]) -> Result<(Vec<RawMessage>, Option<String>), ApiErr
     let mut messages = Vec::with_capacity(envelope.batch.len());
     for raw in envelope.batch {
         let text = raw.get();
+        if envelope.context.is_none()
+            && let Some(message) = split_message(text)
+        {
+            messages.push(message);
+            continue;
+        }
         let mut value: Value =
             serde_json::from_str(text).map_err(|err| ApiError::InvalidJson(err.to_string()))?;
         if let (Some(shared), Some(object)) = (&envelope.context, value.as_object_mut()) {
@@ -174,12 +181,78 @@ fn parse_batch(bytes: &[u8]) -> Result<(Vec<RawMessage>, Option<String>), ApiErr
         messages.push(RawMessage {
             value,
             bytes: text.len(),
+            kept: None,
         });
     }
     Ok((
         messages,
         envelope.write_key.filter(|k| !k.trim().is_empty()),
     ))
+}
+
+/// A message whose `properties` and `context` stay JSON text, when it is an object with a
+/// `messageId` and those two are objects; `None` sends it the way of a whole value.
+fn split_message(text: &str) -> Option<RawMessage> {
+    let split: SplitMessage = serde_json::from_str(text).ok()?;
+    let is_object = |kept: &Option<String>| kept.as_ref().is_none_or(|t| t.starts_with('{'));
+    let has_id = split.rest.get("messageId").is_some_and(|id| !id.is_null());
+    if !has_id || !is_object(&split.properties) || !is_object(&split.context) {
+        return None;
+    }
+    Some(RawMessage {
+        value: Value::Object(split.rest),
+        bytes: text.len(),
+        kept: Some(KeptJson {
+            properties: split.properties,
+            context: split.context,
+        }),
+    })
+}
+
+/// A message read with its `properties` and `context` as text and everything else as values.
+struct SplitMessage {
+    rest: serde_json::Map<String, Value>,
+    properties: Option<String>,
+    context: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for SplitMessage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(SplitVisitor)
+    }
+}
+
+struct SplitVisitor;
+
+impl<'de> serde::de::Visitor<'de> for SplitVisitor {
+    type Value = SplitMessage;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("a message object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<SplitMessage, A::Error> {
+        let mut message = SplitMessage {
+            rest: serde_json::Map::new(),
+            properties: None,
+            context: None,
+        };
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "properties" => {
+                    message.properties = Some(map.next_value::<&'de RawValue>()?.get().to_string());
+                }
+                "context" => {
+                    message.context = Some(map.next_value::<&'de RawValue>()?.get().to_string())
+                }
+                _ => {
+                    let value = map.next_value::<Value>()?;
+                    message.rest.insert(key, value);
+                }
+            }
+        }
+        Ok(message)
+    }
 }
 
 fn body_key(value: &Value) -> Option<String> {
@@ -238,5 +311,28 @@ mod tests {
         assert_eq!(key.as_deref(), Some("k"));
         assert_eq!(messages[0].value["context"]["ip"], "1.1.1.1");
         assert_eq!(messages[0].value["context"]["locale"], "de");
+    }
+
+    #[test]
+    fn properties_and_context_stay_text_when_they_are_objects() {
+        let body = br#"{"batch":[
+            {"type":"page","messageId":"m1","anonymousId":"a","properties":{"x":[1, 2]},"context":{"ip":"1.1.1.1"}},
+            {"type":"page","anonymousId":"a","properties":{}},
+            {"type":"page","messageId":"m3","anonymousId":"a","context":null},
+            "not an object"]}"#;
+        let (messages, _) = parse_batch(body).expect("parse");
+        let kept = messages[0].kept.as_ref().expect("kept as text");
+        assert_eq!(kept.properties.as_deref(), Some(r#"{"x":[1, 2]}"#));
+        assert_eq!(kept.context.as_deref(), Some(r#"{"ip":"1.1.1.1"}"#));
+        assert!(messages[0].value.get("properties").is_none());
+        assert!(
+            messages[1].kept.is_none(),
+            "no messageId: the derived id hashes the whole message"
+        );
+        assert!(
+            messages[2].kept.is_none(),
+            "a null context is refused as a value"
+        );
+        assert!(messages[3].kept.is_none());
     }
 }
