@@ -79,6 +79,8 @@ fn serve_generated_store(dir: &Path) -> Served {
             "1200",
             "--seed",
             "7",
+            "--end-date",
+            "2024-12-29",
             "--out",
             &data_arg,
         ],
