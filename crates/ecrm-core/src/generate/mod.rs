@@ -8,7 +8,7 @@
 //!
 //! The model:
 //! - Purchasing is BG/NBD (Fader, Hardie and Lee 2005): a buyer's weekly purchase rate is
-//!   `λ ~ Gamma(r, α)`; the first purchase is uniform over the first half of the window, repeat
+//!   `λ ~ Gamma(r, α)`; the first purchase is uniform over the window (`acquisition_share`), repeat
 //!   purchases follow a Poisson process with rate `λ`, and after each repeat purchase the buyer drops
 //!   out for good with probability `p ~ Beta(a, b)`. A share of customers are prospects who sign up
 //!   and browse but never buy.
@@ -94,6 +94,10 @@ pub struct GeneratorConfig {
     pub currency: String,
     /// Purchasing and spend parameters.
     pub model: PurchaseModel,
+    /// The share of the window, from its start, over which buyers' first orders fall: 1.0
+    /// acquires customers evenly, so the last weeks have new customers (the standard store); 0.5
+    /// is the CDNOW-like early cohort of earlier releases.
+    pub acquisition_share: f64,
     /// Share of customers who never order.
     pub prospect_share: f64,
     /// Share of orders placed by guests without an account.
@@ -129,6 +133,7 @@ impl GeneratorConfig {
             categories: standard_categories(),
             currency: "USD".to_string(),
             model: PurchaseModel::CDNOW,
+            acquisition_share: 1.0,
             prospect_share: 0.10,
             guest_order_share: 0.02,
             refund_share: 0.03,
@@ -222,6 +227,7 @@ impl Generator {
                 &mut rng,
                 &self.config.model,
                 f64::from(self.config.weeks),
+                self.config.acquisition_share,
             )
         };
         profile.signup_at = match purchase_weeks.first() {

@@ -373,7 +373,7 @@ The model
 ---------
 Purchasing is BG/NBD (Fader, Hardie and Lee 2005) with r = {r}, alpha = {alpha} (per week),
 a = {a}, b = {b}: each buyer's weekly purchase rate is Gamma(r, alpha), the first purchase is uniform
-over the first half of the window, repeat purchases follow a Poisson process, and after each repeat
+over the first {acquisition}% of the window, repeat purchases follow a Poisson process, and after each repeat
 purchase the buyer drops out for good with a probability drawn from Beta(a, b).
 Order values are Gamma-Gamma-like with p = {p}, q = {q}, gamma = {gamma}: each customer's spend rate
 is Gamma(q, gamma) and an order targets a value Gamma(p, spend rate), realised as 1 + Poisson(1)
@@ -395,6 +395,7 @@ service ticket. {repeat_customers} customers ordered at least twice.
         start = format_timestamp(start),
         end = format_timestamp(end),
         weeks = config.weeks,
+        acquisition = (config.acquisition_share * 100.0).round(),
         currency = config.currency,
         r = model.r,
         alpha = model.alpha,

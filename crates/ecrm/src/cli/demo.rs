@@ -32,7 +32,7 @@ pub struct GenerateArgs {
     /// The day the data ends (YYYY-MM-DD, or `today`): the 104-week window stops at the start of
     /// this UTC day, so the last orders and events fall on the day before. Default: today's UTC
     /// date, so relative windows ("in last 30 days") find recent activity; pass a date to reproduce
-    /// a store (2024-12-29 gives the window of earlier releases).
+    /// a store (2024-12-29 gives the window of earlier releases, 2023-01-01 to 2024-12-28).
     #[arg(long, default_value = "today")]
     pub end_date: String,
     /// Output folder (created if missing).
@@ -184,6 +184,9 @@ pub fn run_demo(global: &GlobalOptions, args: DemoArgs) -> anyhow::Result<()> {
         stats.events,
         stats.products
     );
+    // Memberships before the snapshot, so the console's segment sizes are not zeros until the
+    // next refresh.
+    super::segments::follow_changes(&*store, crate::app::segments::live::TRAITS_RECOMPUTED)?;
     crate::app::console::dashboard::refresh_dashboard(&*store, now_millis())?;
     let key = create_key(&*store, KeyRole::Admin, None, "demo", "demo")?;
     let password = random_password()?;
