@@ -227,6 +227,7 @@ pub fn run_demo(global: &GlobalOptions, args: DemoArgs) -> anyhow::Result<()> {
             playbooks: None,
             playbooks_poll_seconds: 2,
             playbooks_pass_minutes: 60,
+            cookie_secure: crate::console::cookies::CookieSecure::Auto,
         },
     )
 }
