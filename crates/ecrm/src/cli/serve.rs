@@ -123,7 +123,7 @@ pub fn run(global: &GlobalOptions, args: ServeArgs) -> anyhow::Result<()> {
     std::thread::Builder::new()
         .name("recs-warm-up".to_string())
         .spawn(move || {
-            if let Err(err) = cache.get(&*store, &rules) {
+            if let Err(err) = cache.warm_up(&*store, &rules) {
                 tracing::info!(error = %err, "no recommendation model loaded at start");
             }
         })?;

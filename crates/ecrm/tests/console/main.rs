@@ -295,6 +295,11 @@ fn console_in_a_real_browser() {
         browser.count("#segment-list tbody tr") >= 28,
         "built-in segments are listed"
     );
+    let as_of = browser.text("#sizes-as-of");
+    assert!(
+        as_of.contains("as of") || as_of.contains("counted just now"),
+        "the sizes say when they were counted: {as_of}"
+    );
     browser.screenshot(&shots.join("05-segments.png"));
     browser.click_to_load("#new-segment");
     browser.type_into("#segment-query", "rfm.r >= 4");

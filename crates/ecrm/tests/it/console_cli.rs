@@ -206,7 +206,20 @@ fn segment_trends_put_each_change_in_its_week() {
     store
         .apply_membership_changes(&[change("c2", false, now - 2 * week)])
         .expect("exit");
+    let empty = store
+        .create_segment(&NewSegment {
+            name: "nobody".to_string(),
+            definition: "{}".to_string(),
+            builtin: false,
+            at: 0,
+        })
+        .expect("segment");
     let trends = compute_trends(&*store, now).expect("trends");
+    assert_eq!(
+        trends.size_and_week(empty.id),
+        Some((0, WeekFlow::default())),
+        "an empty segment has a size, so the list does not count every segment live"
+    );
     assert_eq!(trends.week_starts.len(), WEEKS);
     assert_eq!(trends.week_starts[0], now - WEEKS as i64 * week);
     assert_eq!(trends.week_starts[WEEKS - 1], now - week);

@@ -62,11 +62,18 @@ pub fn compute_trends(store: &dyn Store, now: Millis) -> Result<SegmentTrends, A
             exited: flow.exited,
         };
     }
+    // Every segment has a size, 0 included: one missing from the snapshot is counted live.
+    let counted: BTreeMap<i64, u64> = store.segment_sizes()?.into_iter().collect();
+    let sizes = store
+        .segments()?
+        .iter()
+        .map(|segment| (segment.id, counted.get(&segment.id).copied().unwrap_or(0)))
+        .collect();
     Ok(SegmentTrends {
         computed_at: now,
         week_starts,
         segments,
-        sizes: store.segment_sizes()?.into_iter().collect(),
+        sizes,
     })
 }
 
