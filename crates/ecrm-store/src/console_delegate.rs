@@ -19,6 +19,18 @@ macro_rules! console_store_methods {
             self.console_users()
         }
 
+        fn delete_console_user(&self, username: &str) -> StoreResult<bool> {
+            self.console_user_delete(username)
+        }
+
+        fn set_console_user_password(
+            &self,
+            username: &str,
+            password_hash: &str,
+        ) -> StoreResult<bool> {
+            self.console_user_set_password(username, password_hash)
+        }
+
         fn create_console_session(&self, session: &crate::ConsoleSessionRecord) -> StoreResult<()> {
             self.console_session_insert(session)
         }
@@ -45,6 +57,10 @@ macro_rules! console_store_methods {
 
         fn event_name_counts(&self) -> StoreResult<Vec<crate::EventNameCount>> {
             self.event_counts()
+        }
+
+        fn customer_count(&self) -> StoreResult<u64> {
+            self.customers_counted()
         }
 
         fn write_snapshot(&self, snapshot: &crate::SnapshotRecord) -> StoreResult<()> {

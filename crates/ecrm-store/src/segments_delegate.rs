@@ -106,6 +106,19 @@ macro_rules! segment_store_methods {
             self.flows(since)
         }
 
+        fn segment_flows_by_period(
+            &self,
+            since: ecrm_core::time::Millis,
+            period_millis: ecrm_core::time::Millis,
+        ) -> StoreResult<Vec<crate::SegmentPeriodFlow>> {
+            if period_millis <= 0 {
+                return Err(crate::StoreError::Other(
+                    "segment flow periods must be longer than 0 ms".to_string(),
+                ));
+            }
+            self.period_flows(since, period_millis)
+        }
+
         fn customer_memberships(
             &self,
             customer_id: &str,

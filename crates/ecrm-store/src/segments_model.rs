@@ -128,6 +128,16 @@ pub struct SegmentFlow {
     pub exited: u64,
 }
 
+/// Entries and exits of one segment in one period of a series (`Store::segment_flows_by_period`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SegmentPeriodFlow {
+    pub segment_id: i64,
+    /// The period: 0 for the first `period_millis` after `since`, 1 for the next, ...
+    pub period: u64,
+    pub entered: u64,
+    pub exited: u64,
+}
+
 /// One piece of what a segment evaluator knows about a customer, streamed by `Store::segment_facts`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FactRow {

@@ -8,7 +8,7 @@
 //!
 //! The model:
 //! - Purchasing is BG/NBD (Fader, Hardie and Lee 2005): a buyer's weekly purchase rate is
-//!   `λ ~ Gamma(r, α)`; the first purchase is uniform over the first half of the window, repeat
+//!   `λ ~ Gamma(r, α)`; the first purchase is uniform over the window (`acquisition_share`), repeat
 //!   purchases follow a Poisson process with rate `λ`, and after each repeat purchase the buyer drops
 //!   out for good with probability `p ~ Beta(a, b)`. A share of customers are prospects who sign up
 //!   and browse but never buy.
@@ -81,8 +81,9 @@ pub struct GeneratorConfig {
     pub customers: u64,
     /// The seed; the same config gives the same store.
     pub seed: u64,
-    /// First day of the observation window, in days since 1970-01-01.
-    pub start_day: i64,
+    /// The day the observation window ends, in days since 1970-01-01: the window stops at the start
+    /// of this day (UTC), so the last data falls on the day before and nothing lies after it.
+    pub end_day: i64,
     /// Length of the observation window in weeks.
     pub weeks: u32,
     /// Number of products in the catalogue.
@@ -93,6 +94,10 @@ pub struct GeneratorConfig {
     pub currency: String,
     /// Purchasing and spend parameters.
     pub model: PurchaseModel,
+    /// The share of the window, from its start, over which buyers' first orders fall: 1.0
+    /// acquires customers evenly, so the last weeks have new customers (the standard store); 0.5
+    /// is the CDNOW-like early cohort of earlier releases.
+    pub acquisition_share: f64,
     /// Share of customers who never order.
     pub prospect_share: f64,
     /// Share of orders placed by guests without an account.
@@ -105,11 +110,16 @@ pub struct GeneratorConfig {
     pub ticket_share: f64,
 }
 
-/// 2023-01-01 in days since the epoch.
-pub const DEFAULT_START_DAY: i64 = 19_358;
+/// 2024-12-29 in days since the epoch: the end of the standard window (104 weeks from 2023-01-01).
+pub const DEFAULT_END_DAY: i64 = 20_086;
+
+/// Days between a window's end and the day birthdays are drawn back from (2024-06-30 for the
+/// standard window), so customers' ages stay the same wherever the window ends.
+const BIRTHDAY_REFERENCE_DAYS_BEFORE_END: i64 = 182;
 
 impl GeneratorConfig {
-    /// The standard store: 12 categories, 104 weeks from 2023-01-01, USD, CDNOW parameters, and
+    /// The standard store: 12 categories, 104 weeks from 2023-01-01 to 2024-12-28 (ending at
+    /// [`DEFAULT_END_DAY`]; move it with [`GeneratorConfig::ending_on`]), USD, CDNOW parameters, and
     /// about 2,000 products at 20,000 customers (growing slowly with size, at most 20,000).
     pub fn standard(customers: u64, seed: u64) -> GeneratorConfig {
         let scale = (customers.max(1) as f64 / 20_000.0).powf(0.3);
@@ -117,12 +127,13 @@ impl GeneratorConfig {
         GeneratorConfig {
             customers,
             seed,
-            start_day: DEFAULT_START_DAY,
+            end_day: DEFAULT_END_DAY,
             weeks: 104,
             products,
             categories: standard_categories(),
             currency: "USD".to_string(),
             model: PurchaseModel::CDNOW,
+            acquisition_share: 1.0,
             prospect_share: 0.10,
             guest_order_share: 0.02,
             refund_share: 0.03,
@@ -131,10 +142,22 @@ impl GeneratorConfig {
         }
     }
 
+    /// The same store with its window ending at the start of `end_day` (days since 1970-01-01):
+    /// every time moves by whole days, so the same seed and end day give the same records.
+    pub fn ending_on(mut self, end_day: i64) -> GeneratorConfig {
+        self.end_day = end_day;
+        self
+    }
+
     /// The window as `[start, end)` in UTC milliseconds.
     pub fn window(&self) -> (Millis, Millis) {
-        let start = self.start_day * DAY_MILLIS;
-        (start, start + i64::from(self.weeks) * 7 * DAY_MILLIS)
+        let end = self.end_day * DAY_MILLIS;
+        (end - i64::from(self.weeks) * 7 * DAY_MILLIS, end)
+    }
+
+    /// The day (since 1970-01-01) birthdays are counted back from.
+    fn birthday_reference_day(&self) -> i64 {
+        self.end_day - BIRTHDAY_REFERENCE_DAYS_BEFORE_END
     }
 }
 
@@ -192,7 +215,8 @@ impl Generator {
         let mut rng = Rng::for_stream(self.config.seed, customer_idx);
         let number = customer_idx + 1;
         let id = format!("c{number:0width$}", width = self.customer_id_width);
-        let mut profile = people::draw_person(&mut rng, customer_idx, id);
+        let birthday_reference = self.config.birthday_reference_day();
+        let mut profile = people::draw_person(&mut rng, customer_idx, id, birthday_reference);
         profile.favourite_categories = self.draw_favourites(&mut rng);
         profile.is_prospect = rng.chance(self.config.prospect_share);
         let (start, end) = self.config.window();
@@ -203,6 +227,7 @@ impl Generator {
                 &mut rng,
                 &self.config.model,
                 f64::from(self.config.weeks),
+                self.config.acquisition_share,
             )
         };
         profile.signup_at = match purchase_weeks.first() {

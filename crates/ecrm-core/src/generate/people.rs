@@ -97,7 +97,13 @@ const MOBILE_PREFIXES: &[&str] = &[
 ];
 
 /// Draws the person-level attributes of one customer; purchasing fields are filled by the caller.
-pub(crate) fn draw_person(rng: &mut Rng, index: u64, id: String) -> CustomerProfile {
+/// Birthdays are drawn back from `birthday_reference_day` (days since 1970-01-01).
+pub(crate) fn draw_person(
+    rng: &mut Rng,
+    index: u64,
+    id: String,
+    birthday_reference_day: i64,
+) -> CustomerProfile {
     let place_weights: Vec<f64> = PLACES.iter().map(|place| place.4).collect();
     let (country, city, locale, utc_offset_hours, _) = PLACES[rng.weighted_index(&place_weights)];
     let in_china = country == "CN";
@@ -130,7 +136,7 @@ pub(crate) fn draw_person(rng: &mut Rng, index: u64, id: String) -> CustomerProf
         last_name,
         phone,
         gender,
-        birthday: draw_birthday(rng),
+        birthday: draw_birthday(rng, birthday_reference_day),
         country,
         city,
         locale,
@@ -170,13 +176,14 @@ fn draw_phone(rng: &mut Rng) -> String {
     }
 }
 
-/// Adults aged about 18 to 70 in 2024; 15% leave the birthday out.
-fn draw_birthday(rng: &mut Rng) -> Option<NaiveDate> {
+/// Adults aged about 18 to 70 on the reference day; 15% leave the birthday out.
+fn draw_birthday(rng: &mut Rng, reference_day: i64) -> Option<NaiveDate> {
     if rng.chance(0.15) {
         return None;
     }
     let age = (33.0 + 10.0 * rng.normal()).clamp(18.0, 70.0);
     let days_before = (age * 365.25) as i64 + rng.between(0, 364);
-    let reference = NaiveDate::from_ymd_opt(2024, 6, 30)?;
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1)?;
+    let reference = epoch.checked_add_signed(chrono::TimeDelta::try_days(reference_day)?)?;
     reference.checked_sub_days(chrono::Days::new(days_before as u64))
 }

@@ -94,10 +94,11 @@ pub(crate) fn draw_purchase_weeks(
     rng: &mut Rng,
     model: &PurchaseModel,
     window_weeks: f64,
+    acquisition_share: f64,
 ) -> Vec<f64> {
     let rate = rng.gamma(model.r, 1.0 / model.alpha);
     let dropout = rng.beta(model.a, model.b);
-    let mut week = rng.unit() * window_weeks / 2.0;
+    let mut week = rng.unit() * window_weeks * acquisition_share.clamp(0.0, 1.0);
     let mut weeks = vec![week];
     if rate <= 0.0 {
         return weeks;

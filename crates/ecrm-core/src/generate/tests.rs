@@ -283,3 +283,50 @@ fn catalogue_covers_every_category_with_shop_prices() {
             .all(|p| p.price_cents % 100 == 99 || p.price_cents % 100 == 0)
     );
 }
+
+#[test]
+fn the_standard_window_ends_on_2024_12_29() {
+    let config = GeneratorConfig::standard(10, 1);
+    assert_eq!(config.end_day, DEFAULT_END_DAY);
+    let (start, end) = config.window();
+    assert_eq!(format_timestamp(start), "2023-01-01T00:00:00.000Z");
+    assert_eq!(format_timestamp(end), "2024-12-29T00:00:00.000Z");
+}
+
+#[test]
+fn moving_the_end_day_moves_every_time_by_whole_days() {
+    let shift = 700;
+    let standard = small_store(200, 9);
+    let moved =
+        Generator::new(GeneratorConfig::standard(200, 9).ending_on(DEFAULT_END_DAY + shift));
+    let (_, moved_end) = moved.config().window();
+    let mut recent_orders = 0;
+    for (before, after) in standard.customers().zip(moved.customers()) {
+        assert_eq!(
+            after.profile.signup_at - before.profile.signup_at,
+            shift * DAY_MILLIS
+        );
+        assert_eq!(
+            after.profile.birthday,
+            before
+                .profile
+                .birthday
+                .and_then(|day| day.checked_add_days(chrono::Days::new(shift as u64)))
+        );
+        assert_eq!(before.orders.len(), after.orders.len());
+        for (old, new) in before.orders.iter().zip(&after.orders) {
+            assert_eq!(new.ordered_at - old.ordered_at, shift * DAY_MILLIS);
+            assert!(new.ordered_at < moved_end, "{}", new.order_id);
+            recent_orders += usize::from(new.ordered_at >= moved_end - 30 * DAY_MILLIS);
+        }
+        assert_eq!(before.events.len(), after.events.len());
+        for (old, new) in before.events.iter().zip(&after.events) {
+            assert_eq!(new.timestamp - old.timestamp, shift * DAY_MILLIS);
+            assert!(new.timestamp < moved_end);
+        }
+    }
+    assert!(
+        recent_orders > 0,
+        "no order in the last 30 days of the window"
+    );
+}

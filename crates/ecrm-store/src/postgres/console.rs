@@ -70,6 +70,44 @@ impl PostgresStore {
         })
     }
 
+    pub(crate) fn console_user_delete(&self, username: &str) -> StoreResult<bool> {
+        self.with_connection(|conn| {
+            let mut tx = conn.client.transaction()?;
+            tx.execute(
+                "DELETE FROM console_sessions WHERE user_id IN \
+                   (SELECT id FROM console_users WHERE username = $1)",
+                &[&username],
+            )?;
+            let deleted = tx.execute(
+                "DELETE FROM console_users WHERE username = $1",
+                &[&username],
+            )?;
+            tx.commit()?;
+            Ok(deleted > 0)
+        })
+    }
+
+    pub(crate) fn console_user_set_password(
+        &self,
+        username: &str,
+        password_hash: &str,
+    ) -> StoreResult<bool> {
+        self.with_connection(|conn| {
+            let mut tx = conn.client.transaction()?;
+            let updated = tx.execute(
+                "UPDATE console_users SET password_hash = $2 WHERE username = $1",
+                &[&username, &password_hash],
+            )?;
+            tx.execute(
+                "DELETE FROM console_sessions WHERE user_id IN \
+                   (SELECT id FROM console_users WHERE username = $1)",
+                &[&username],
+            )?;
+            tx.commit()?;
+            Ok(updated > 0)
+        })
+    }
+
     pub(crate) fn console_session_insert(&self, session: &ConsoleSessionRecord) -> StoreResult<()> {
         self.with_connection(|conn| {
             let mut tx = conn.client.transaction()?;
@@ -171,6 +209,15 @@ impl PostgresStore {
                     })
                 })
                 .collect()
+        })
+    }
+
+    pub(crate) fn customers_counted(&self) -> StoreResult<u64> {
+        self.with_connection(|conn| {
+            let row = conn
+                .client
+                .query_one("SELECT count(*)::BIGINT FROM customers", &[])?;
+            Ok(u64::try_from(row.try_get::<_, i64>(0)?).unwrap_or(0))
         })
     }
 

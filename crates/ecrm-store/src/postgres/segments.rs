@@ -9,7 +9,7 @@ use super::{PostgresStore, WRITE_LOCK};
 use crate::error::{StoreError, StoreResult};
 use crate::segments_model::{
     MembershipChange, MembershipRecord, NewSegment, SegmentChangeQuery, SegmentChangeRecord,
-    SegmentFlow, SegmentRecord,
+    SegmentFlow, SegmentPeriodFlow, SegmentRecord,
 };
 
 fn segment_row(row: &Row) -> StoreResult<SegmentRecord> {
@@ -226,6 +226,32 @@ impl PostgresStore {
                         segment_id: row.try_get(0)?,
                         entered: count(row.try_get(1)?),
                         exited: count(row.try_get(2)?),
+                    })
+                })
+                .collect()
+        })
+    }
+
+    pub(crate) fn period_flows(
+        &self,
+        since: Millis,
+        period_millis: Millis,
+    ) -> StoreResult<Vec<SegmentPeriodFlow>> {
+        self.read(|session| {
+            let rows = session.query(
+                "SELECT segment_id, (at - $1) / $2 AS period, \
+                 (count(*) FILTER (WHERE change = 'enter'))::BIGINT, \
+                 (count(*) FILTER (WHERE change = 'exit'))::BIGINT FROM segment_changes \
+                 WHERE at >= $1 GROUP BY segment_id, period ORDER BY segment_id, period",
+                &[&since, &period_millis],
+            )?;
+            rows.iter()
+                .map(|row| {
+                    Ok(SegmentPeriodFlow {
+                        segment_id: row.try_get(0)?,
+                        period: count(row.try_get(1)?),
+                        entered: count(row.try_get(2)?),
+                        exited: count(row.try_get(3)?),
                     })
                 })
                 .collect()

@@ -7,7 +7,7 @@ use super::{SqliteStore, lock};
 use crate::error::{StoreError, StoreResult};
 use crate::segments_model::{
     MembershipChange, MembershipRecord, NewSegment, SegmentChangeQuery, SegmentChangeRecord,
-    SegmentFlow, SegmentRecord,
+    SegmentFlow, SegmentPeriodFlow, SegmentRecord,
 };
 
 const SEGMENT_COLUMNS: &str =
@@ -216,6 +216,29 @@ impl SqliteStore {
                     segment_id: row.get(0)?,
                     entered: u64::try_from(row.get::<_, i64>(1)?).unwrap_or(0),
                     exited: u64::try_from(row.get::<_, i64>(2)?).unwrap_or(0),
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    pub(crate) fn period_flows(
+        &self,
+        since: Millis,
+        period_millis: Millis,
+    ) -> StoreResult<Vec<SegmentPeriodFlow>> {
+        self.read(|conn| {
+            let mut statement = conn.prepare_cached(
+                "SELECT segment_id, (at - ?1) / ?2 AS period, sum(change = 'enter'), \
+                 sum(change = 'exit') FROM segment_changes WHERE at >= ?1 \
+                 GROUP BY segment_id, period ORDER BY segment_id, period",
+            )?;
+            let rows = statement.query_map([since, period_millis], |row| {
+                Ok(SegmentPeriodFlow {
+                    segment_id: row.get(0)?,
+                    period: u64::try_from(row.get::<_, i64>(1)?).unwrap_or(0),
+                    entered: u64::try_from(row.get::<_, i64>(2)?).unwrap_or(0),
+                    exited: u64::try_from(row.get::<_, i64>(3)?).unwrap_or(0),
                 })
             })?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)

@@ -85,6 +85,64 @@ pub fn console_users_and_sessions(store: &dyn Store) {
     store.delete_console_session("s2").expect("delete twice");
 }
 
+pub fn console_users_deleted_or_repassworded_lose_sessions(store: &dyn Store) {
+    let ann = store
+        .create_console_user(&console_user("ann", "admin"))
+        .expect("create");
+    let bob = store
+        .create_console_user(&console_user("bob", "agent"))
+        .expect("create");
+    let session = |hash: &str, user_id: i64| ConsoleSessionRecord {
+        token_hash: hash.to_string(),
+        user_id,
+        csrf_token: format!("csrf-{hash}"),
+        created_at: 100,
+        expires_at: 1_000,
+    };
+    for (hash, user_id) in [("a1", ann), ("a2", ann), ("b1", bob)] {
+        store
+            .create_console_session(&session(hash, user_id))
+            .expect("session");
+    }
+    let live = |hash: &str| {
+        store
+            .find_console_session(hash, 150)
+            .expect("find")
+            .is_some()
+    };
+
+    assert!(
+        store
+            .set_console_user_password("ann", "new-hash")
+            .expect("password")
+    );
+    let found = store.find_console_user("ann").expect("find").expect("ann");
+    assert_eq!(found.password_hash, "new-hash");
+    assert!(!live("a1") && !live("a2"), "ann's sessions end");
+    assert!(live("b1"), "bob's session stays");
+    assert!(
+        !store
+            .set_console_user_password("carol", "x")
+            .expect("no such user")
+    );
+
+    assert!(store.delete_console_user("bob").expect("delete"));
+    assert!(store.find_console_user("bob").expect("find").is_none());
+    assert!(!live("b1"), "bob's session ends with him");
+    assert!(!store.delete_console_user("bob").expect("delete twice"));
+    let names: Vec<String> = store
+        .list_console_users()
+        .expect("list")
+        .into_iter()
+        .map(|u| u.username)
+        .collect();
+    assert_eq!(names, ["ann"]);
+    // The name can be taken again.
+    store
+        .create_console_user(&console_user("bob", "marketer"))
+        .expect("create again");
+}
+
 pub fn trait_values_and_event_counts(store: &dyn Store) {
     let event = |id: &str, name: &str, customer: &str| EventInput {
         message_id: id.to_string(),
@@ -115,6 +173,11 @@ pub fn trait_values_and_event_counts(store: &dyn Store) {
             &ctx(1),
         )
         .expect("events");
+    assert_eq!(
+        store.customer_count().expect("customers"),
+        store.stats().expect("stats").customers
+    );
+    assert!(store.customer_count().expect("customers") >= 2);
     let counts = store.event_name_counts().expect("counts");
     let summary: Vec<(&str, u64, u64)> = counts
         .iter()

@@ -48,6 +48,7 @@ conformance_suite!(
     playbooks::webhooks_queue_jobs_that_retry,
     playbooks::actions_show_on_the_timeline,
     console::console_users_and_sessions,
+    console::console_users_deleted_or_repassworded_lose_sessions,
     console::trait_values_and_event_counts,
     console::snapshots_are_replaced_whole,
     orders::orders_create_customers_and_reimport_creates_nothing,

@@ -111,6 +111,25 @@ pub fn segments_and_memberships(store: &dyn Store) {
         (flows[0].segment_id, flows[0].entered, flows[0].exited),
         (vip.id, 0, 1)
     );
+    let periods: Vec<(i64, u64, u64, u64)> = store
+        .segment_flows_by_period(5, 10)
+        .expect("flows by period")
+        .into_iter()
+        .map(|f| (f.segment_id, f.period, f.entered, f.exited))
+        .collect();
+    let mut expected = vec![(vip.id, 2, 3, 0), (vip.id, 3, 0, 1), (hv.id, 2, 1, 0)];
+    expected.sort();
+    assert_eq!(
+        periods, expected,
+        "enters at 30 and the exit at 40, in 10 ms periods from 5"
+    );
+    assert!(
+        store
+            .segment_flows_by_period(41, 10)
+            .expect("none")
+            .is_empty()
+    );
+    assert!(store.segment_flows_by_period(0, 0).is_err());
     let c1: Vec<i64> = store
         .customer_memberships("c1")
         .expect("c1")

@@ -1,4 +1,5 @@
-//! `ecrm bench lookup`: 360° lookup latency, in-process and over HTTP, on an existing store.
+//! `ecrm bench lookup`: 360° lookup latency, in-process and over HTTP, on an existing store;
+//! `ecrm bench dashboard`: the console snapshot refresh, phase by phase.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -23,6 +24,13 @@ pub enum BenchCommand {
     Ingest(super::bench_ingest::IngestArgs),
     /// Segment preview latency, and event-acknowledged → segment-entry delay under tracking load.
     Segments(super::bench_segments::SegmentsBenchArgs),
+    /// Refreshes the console's dashboard and segment-trend snapshots once (as `ecrm serve` does in
+    /// the background) and prints how long each phase took.
+    Dashboard {
+        /// Print the phases as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -59,7 +67,32 @@ pub fn run(global: &GlobalOptions, command: BenchCommand) -> anyhow::Result<()> 
         BenchCommand::Lookup(args) => lookup(global, args),
         BenchCommand::Ingest(args) => super::bench_ingest::run(global, args),
         BenchCommand::Segments(args) => super::bench_segments::run(global, args),
+        BenchCommand::Dashboard { json } => dashboard(global, json),
     }
+}
+
+fn dashboard(global: &GlobalOptions, json: bool) -> anyhow::Result<()> {
+    let store = global.open_store()?;
+    let started = Instant::now();
+    let (_, phases) =
+        crate::app::console::dashboard::refresh_dashboard_timed(&*store, crate::app::now_millis())?;
+    let total = started.elapsed().as_secs_f64();
+    if json {
+        let phases: Vec<serde_json::Value> = phases
+            .iter()
+            .map(|(phase, seconds)| serde_json::json!({"phase": phase, "seconds": seconds}))
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({"phases": phases, "total_seconds": total})
+        );
+    } else {
+        for (phase, seconds) in &phases {
+            println!("{phase:<28} {seconds:>9.2} s");
+        }
+        println!("{:<28} {total:>9.2} s", "total");
+    }
+    Ok(())
 }
 
 fn lookup(global: &GlobalOptions, args: LookupArgs) -> anyhow::Result<()> {

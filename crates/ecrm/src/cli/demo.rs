@@ -6,13 +6,14 @@ use anyhow::bail;
 use clap::Args;
 use ecrm_core::generate::GeneratorConfig;
 use ecrm_core::phone::PhoneRegion;
-use ecrm_core::time::DateFormat;
+use ecrm_core::time::{DAY_MILLIS, DateFormat};
 
 use super::GlobalOptions;
 use crate::app::console::users::{ConsoleRole, create_user, random_password};
 use crate::app::generate_files::write_store;
 use crate::app::import::{ImportKind, ImportOptions, run_import};
 use crate::app::intelligence::compute::{ComputeOptions, run_compute};
+use crate::app::intelligence::{date_of, day_of, parse_day};
 use crate::app::keys::{KeyRole, create_key};
 use crate::app::recs::RecsParams;
 use crate::app::recs::model::train_and_store;
@@ -25,9 +26,15 @@ pub struct GenerateArgs {
     /// Registered customers to generate.
     #[arg(long, default_value_t = 20_000)]
     pub customers: u64,
-    /// Random seed: the same seed and size give byte-identical files.
+    /// Random seed: the same seed, size and end date give byte-identical files.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// The day the data ends (YYYY-MM-DD, or `today`): the 104-week window stops at the start of
+    /// this UTC day, so the last orders and events fall on the day before. Default: today's UTC
+    /// date, so relative windows ("in last 30 days") find recent activity; pass a date to reproduce
+    /// a store (2024-12-29 gives the window of earlier releases, 2023-01-01 to 2024-12-28).
+    #[arg(long, default_value = "today")]
+    pub end_date: String,
     /// Output folder (created if missing).
     #[arg(long)]
     pub out: PathBuf,
@@ -39,6 +46,9 @@ pub struct DemoArgs {
     pub customers: u64,
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// The day the data ends (YYYY-MM-DD, or `today`, the default): see `ecrm generate --end-date`.
+    #[arg(long, default_value = "today")]
+    pub end_date: String,
     /// Address to serve on.
     #[arg(long, env = "ECRM_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: String,
@@ -47,12 +57,28 @@ pub struct DemoArgs {
     pub no_serve: bool,
 }
 
+/// The generator's end day (days since 1970-01-01) from `--end-date`: `today` is today's UTC date.
+fn end_day(text: &str, now: i64) -> anyhow::Result<i64> {
+    if text.eq_ignore_ascii_case("today") {
+        return Ok(now.div_euclid(DAY_MILLIS));
+    }
+    Ok(day_of(parse_day("--end-date", text)?))
+}
+
+/// The standard generator config of `customers` and `seed`, ending on `--end-date`.
+fn generator_config(customers: u64, seed: u64, end_date: &str) -> anyhow::Result<GeneratorConfig> {
+    let end = end_day(end_date, now_millis())?;
+    eprintln!(
+        "data window ends before {} (--end-date)",
+        date_of(end).format("%Y-%m-%d")
+    );
+    Ok(GeneratorConfig::standard(customers, seed).ending_on(end))
+}
+
 pub fn run_generate(args: GenerateArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    let summary = write_store(
-        &GeneratorConfig::standard(args.customers, args.seed),
-        &args.out,
-    )?;
+    let config = generator_config(args.customers, args.seed, &args.end_date)?;
+    let summary = write_store(&config, &args.out)?;
     println!("{}", serde_json::to_string_pretty(&summary)?);
     eprintln!(
         "wrote {} in {:.1} s",
@@ -84,17 +110,18 @@ pub fn run_demo(global: &GlobalOptions, args: DemoArgs) -> anyhow::Result<()> {
         bail!("--customers must be at least 1");
     }
     let started = std::time::Instant::now();
-    let data_dir = std::env::temp_dir().join(format!("ecrm-demo-{}-{}", args.customers, args.seed));
+    let config = generator_config(args.customers, args.seed, &args.end_date)?;
+    let data_dir = std::env::temp_dir().join(format!(
+        "ecrm-demo-{}-{}-{}",
+        args.customers, args.seed, config.end_day
+    ));
     eprintln!(
         "generating {} customers (seed {}) into {}",
         args.customers,
         args.seed,
         data_dir.display()
     );
-    write_store(
-        &GeneratorConfig::standard(args.customers, args.seed),
-        &data_dir,
-    )?;
+    write_store(&config, &data_dir)?;
     let demo = demo_database(global)?;
     let store = demo.open_store()?;
     let imports = [
@@ -157,6 +184,9 @@ pub fn run_demo(global: &GlobalOptions, args: DemoArgs) -> anyhow::Result<()> {
         stats.events,
         stats.products
     );
+    // Memberships before the snapshot, so the console's segment sizes are not zeros until the
+    // next refresh.
+    super::segments::follow_changes(&*store, crate::app::segments::live::TRAITS_RECOMPUTED)?;
     crate::app::console::dashboard::refresh_dashboard(&*store, now_millis())?;
     let key = create_key(&*store, KeyRole::Admin, None, "demo", "demo")?;
     let password = random_password()?;
@@ -197,6 +227,22 @@ pub fn run_demo(global: &GlobalOptions, args: DemoArgs) -> anyhow::Result<()> {
             playbooks: None,
             playbooks_poll_seconds: 2,
             playbooks_pass_minutes: 60,
+            cookie_secure: crate::console::cookies::CookieSecure::Auto,
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn end_date_is_a_utc_day_or_today() {
+        let now = 20_425 * DAY_MILLIS + 5 * 3_600_000;
+        assert_eq!(end_day("today", now).ok(), Some(20_425));
+        assert_eq!(end_day("TODAY", now).ok(), Some(20_425));
+        assert_eq!(end_day("2024-12-29", now).ok(), Some(20_086));
+        assert!(end_day("2024-13-01", now).is_err());
+        assert!(end_day("yesterday", now).is_err());
+    }
 }

@@ -1,5 +1,16 @@
 //! The command line: one subcommand per job, each a thin layer over `app`.
 
+/// `println!` for the commands: writes through [`out::write_stdout`], so a closed pipe
+/// (`ecrm customers list | head`) ends the command quietly instead of panicking.
+macro_rules! println {
+    () => {
+        $crate::cli::out::write_stdout(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::out::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 mod bench;
 mod bench_ingest;
 mod bench_ingest_load;
@@ -11,6 +22,7 @@ mod customers;
 mod demo;
 mod import;
 mod keys;
+pub mod out;
 mod playbooks;
 mod recs;
 mod rfm;

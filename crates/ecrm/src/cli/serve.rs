@@ -53,6 +53,11 @@ pub struct ServeArgs {
     /// How often the "while member" pass runs (minutes).
     #[arg(long, env = "ECRM_PLAYBOOKS_PASS_MINUTES", default_value_t = 60)]
     pub playbooks_pass_minutes: u64,
+    /// When the console's cookies carry `Secure`: `auto` (unless the request came over plain http
+    /// to a host other than localhost/127.0.0.1/::1; a proxy's `X-Forwarded-Proto: https` or
+    /// `Forwarded: proto=https` counts as https), `always`, or `never`.
+    #[arg(long, env = "ECRM_COOKIE_SECURE", value_enum, default_value = "auto")]
+    pub cookie_secure: crate::console::cookies::CookieSecure,
 }
 
 pub fn run(global: &GlobalOptions, args: ServeArgs) -> anyhow::Result<()> {
@@ -66,6 +71,7 @@ pub fn run(global: &GlobalOptions, args: ServeArgs) -> anyhow::Result<()> {
     let mut state =
         AppState::with_playbooks(store, global.region()?, global.limits(), args.playbooks);
     state.tracking.currency = currency;
+    state.cookie_secure = args.cookie_secure;
     crate::app::playbooks::runtime::spawn_worker(
         state.store.clone(),
         state.playbooks.clone(),
@@ -117,7 +123,7 @@ pub fn run(global: &GlobalOptions, args: ServeArgs) -> anyhow::Result<()> {
     std::thread::Builder::new()
         .name("recs-warm-up".to_string())
         .spawn(move || {
-            if let Err(err) = cache.get(&*store, &rules) {
+            if let Err(err) = cache.warm_up(&*store, &rules) {
                 tracing::info!(error = %err, "no recommendation model loaded at start");
             }
         })?;

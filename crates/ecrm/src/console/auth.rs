@@ -79,10 +79,18 @@ pub fn lang_of(headers: &HeaderMap) -> Lang {
     cookie(headers, LANG_COOKIE).map_or(Lang::En, |value| Lang::parse(&value))
 }
 
-fn set_cookie(name: &str, value: &str, max_age_seconds: i64, http_only: bool) -> HeaderValue {
+/// A `Set-Cookie` value; `secure` from the server's `--cookie-secure` and the request.
+fn set_cookie(
+    name: &str,
+    value: &str,
+    max_age_seconds: i64,
+    http_only: bool,
+    secure: bool,
+) -> HeaderValue {
     let http_only = if http_only { "; HttpOnly" } else { "" };
+    let secure = if secure { "; Secure" } else { "" };
     let text = format!(
-        "{name}={value}; Path=/; Max-Age={max_age_seconds}; SameSite=Strict; Secure{http_only}"
+        "{name}={value}; Path=/; Max-Age={max_age_seconds}; SameSite=Strict{secure}{http_only}"
     );
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
@@ -232,16 +240,23 @@ fn login_page(lang: Lang, next: &str, username: &str, csrf: &str, errors: &Login
     )
 }
 
-fn with_login_csrf(html: String, csrf: &str, status: StatusCode) -> Response {
+fn with_login_csrf(html: String, csrf: &str, status: StatusCode, secure: bool) -> Response {
     let mut response = (status, Html(html)).into_response();
-    response
-        .headers_mut()
-        .append(SET_COOKIE, set_cookie(LOGIN_CSRF_COOKIE, csrf, 3600, true));
+    response.headers_mut().append(
+        SET_COOKIE,
+        set_cookie(LOGIN_CSRF_COOKIE, csrf, 3600, true, secure),
+    );
     response
 }
 
 /// `GET /login`.
-pub async fn login_form(PageLang(lang): PageLang, Query(query): Query<LoginQuery>) -> Response {
+pub async fn login_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageLang(lang): PageLang,
+    Query(query): Query<LoginQuery>,
+) -> Response {
+    let secure = state.cookie_secure.secure(&headers);
     let csrf = random_hex(16).unwrap_or_default();
     let next = local_path(query.next.as_deref());
     let errors = LoginErrors {
@@ -253,6 +268,7 @@ pub async fn login_form(PageLang(lang): PageLang, Query(query): Query<LoginQuery
         login_page(lang, &next, "", &csrf, &errors),
         &csrf,
         StatusCode::OK,
+        secure,
     )
 }
 
@@ -263,6 +279,7 @@ pub async fn login_submit(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, ApiError> {
     let lang = lang_of(&headers);
+    let secure = state.cookie_secure.secure(&headers);
     let next = local_path(Some(&form.next));
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if expected.is_empty() || !constant_time_eq(expected.as_bytes(), form.csrf.as_bytes()) {
@@ -291,9 +308,18 @@ pub async fn login_submit(
                 let headers = response.headers_mut();
                 headers.append(
                     SET_COOKIE,
-                    set_cookie(SESSION_COOKIE, &signed.token, SESSION_MILLIS / 1000, true),
+                    set_cookie(
+                        SESSION_COOKIE,
+                        &signed.token,
+                        SESSION_MILLIS / 1000,
+                        true,
+                        secure,
+                    ),
                 );
-                headers.append(SET_COOKIE, set_cookie(LOGIN_CSRF_COOKIE, "", 0, true));
+                headers.append(
+                    SET_COOKIE,
+                    set_cookie(LOGIN_CSRF_COOKIE, "", 0, true, secure),
+                );
                 return Ok(response);
             }
             errors.form = Some("bad_login");
@@ -305,6 +331,7 @@ pub async fn login_submit(
         html,
         &csrf,
         StatusCode::UNPROCESSABLE_ENTITY,
+        secure,
     ))
 }
 
@@ -317,6 +344,7 @@ pub struct CsrfForm {
 /// `POST /logout`.
 pub async fn logout(
     State(state): State<AppState>,
+    headers: HeaderMap,
     console: Console,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, ApiError> {
@@ -328,9 +356,10 @@ pub async fn logout(
         .blocking(move |store| Ok(sign_out(store, &user, now_millis())?))
         .await?;
     let mut response = see_other("/login");
+    let secure = state.cookie_secure.secure(&headers);
     response
         .headers_mut()
-        .append(SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, true));
+        .append(SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, true, secure));
     Ok(response)
 }
 
@@ -341,12 +370,22 @@ pub struct LangQuery {
 }
 
 /// `GET /lang?to=zh&back=/path`: remembers the language and goes back.
-pub async fn switch_lang(Query(query): Query<LangQuery>) -> Response {
+pub async fn switch_lang(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<LangQuery>,
+) -> Response {
     let lang = Lang::parse(query.to.as_deref().unwrap_or("en"));
     let mut response = see_other(&local_path(query.back.as_deref()));
     response.headers_mut().append(
         SET_COOKIE,
-        set_cookie(LANG_COOKIE, lang.code(), 365 * 86_400, false),
+        set_cookie(
+            LANG_COOKIE,
+            lang.code(),
+            365 * 86_400,
+            false,
+            state.cookie_secure.secure(&headers),
+        ),
     );
     response
 }

@@ -205,17 +205,21 @@ pub async fn customer(
             };
             let traits = traits_of(store, &view.customer.id)?;
             let segments = customer_segments(store, &view.customer.id, 20)?;
-            let recs = recommendations_for(
-                store,
-                &cache,
-                &rules,
-                &view.customer.id,
-                region,
-                5,
-                None,
-                now_millis(),
-            )
-            .ok();
+            // Right after a start the model may still be loading: the page does not wait for it.
+            // `None`: still loading; `Some(None)`: no recommendations.
+            let recs = (!cache.is_warming()).then(|| {
+                recommendations_for(
+                    store,
+                    &cache,
+                    &rules,
+                    &view.customer.id,
+                    region,
+                    5,
+                    None,
+                    now_millis(),
+                )
+                .ok()
+            });
             Ok(Some((view, timeline, traits, recs, segments)))
         })
         .await?;
@@ -300,8 +304,8 @@ pub async fn customer(
         "<section class=\"card\" id=\"recommendations\"><header><h2>{}</h2></header>",
         tr(lang, "recommendations")
     );
-    match recs.filter(|r| !r.items.is_empty()) {
-        Some(list) => {
+    match recs {
+        Some(Some(list)) if !list.items.is_empty() => {
             let _ = write!(
                 body,
                 "<table class=\"list\"><thead><tr><th>{}</th><th>{}</th></tr></thead><tbody>",
@@ -320,6 +324,13 @@ pub async fn customer(
             body.push_str("</tbody></table>");
         }
         None => {
+            let _ = write!(
+                body,
+                "<p class=\"muted\" id=\"recs-loading\">{}</p>",
+                tr(lang, "recs_loading")
+            );
+        }
+        _ => {
             let _ = write!(body, "<p class=\"muted\">{}</p>", tr(lang, "no_data"));
         }
     }

@@ -165,6 +165,26 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("query", "Query", "查询条件"),
     ("members", "Members", "成员"),
     ("trend_7d", "7-day change", "7 天变化"),
+    (
+        "recs_loading",
+        "The recommendation model is still loading (a few seconds after a start); reload to see recommendations.",
+        "推荐模型仍在加载（启动后几秒）；请刷新页面查看推荐。",
+    ),
+    (
+        "sizes_as_of",
+        "Members and 7-day changes as of",
+        "成员数与 7 天变化统计于",
+    ),
+    (
+        "sizes_refreshed",
+        "UTC (refreshed in the background)",
+        "UTC（后台定期刷新）",
+    ),
+    (
+        "sizes_counted_now",
+        "Members and 7-day changes counted just now.",
+        "成员数与 7 天变化为刚刚统计。",
+    ),
     ("export_csv", "Export CSV", "导出 CSV"),
     ("edit_in_builder", "Open in the builder", "在构建器中打开"),
     (

@@ -1,5 +1,6 @@
 //! The web console served by `ecrm serve`: server-rendered HTML pages with embedded CSS, a little
-//! JavaScript and inline SVG charts. Sign-in and sessions (`auth`), labels in English and 简体中文
+//! JavaScript and inline SVG charts. Sign-in and sessions (`auth`), the cookies' `Secure` policy
+//! (`cookies`), labels in English and 简体中文
 //! (`i18n`), escaping, formats and the layout (`html`), charts (`charts`), and one module per
 //! section (`dashboard`, `customers`, `segments` and the segment `builder`). Handlers stay thin over `app`.
 
@@ -7,6 +8,7 @@ mod assets;
 pub mod auth;
 mod builder;
 mod charts;
+pub mod cookies;
 mod customers;
 mod dashboard;
 pub mod html;

@@ -62,11 +62,13 @@ fn quick_view(record: SegmentRecord, trends: &SegmentTrends) -> Option<SegmentVi
     })
 }
 
-/// Every segment with sizes and trends from the snapshot; counted live only when the snapshot is
-/// missing or a segment is newer than it.
-fn segments_with_sizes(store: &dyn ecrm_store::Store) -> Result<Vec<SegmentView>, AppError> {
+/// Every segment with sizes and trends from the snapshot, and the snapshot's time; counted live
+/// (time `None`) only when the snapshot is missing or a segment is newer than it.
+fn segments_with_sizes(
+    store: &dyn ecrm_store::Store,
+) -> Result<(Vec<SegmentView>, Option<i64>), AppError> {
     let Some(trends) = load_trends(store)? else {
-        return list_segments(store, now_millis());
+        return Ok((list_segments(store, now_millis())?, None));
     };
     crate::app::segments::builtin::ensure_builtins(store, now_millis())?;
     let records = store.segments()?;
@@ -75,9 +77,9 @@ fn segments_with_sizes(store: &dyn ecrm_store::Store) -> Result<Vec<SegmentView>
         .filter_map(|record| quick_view(record.clone(), &trends))
         .collect();
     if quick.len() == records.len() {
-        return Ok(quick);
+        return Ok((quick, Some(trends.computed_at)));
     }
-    list_segments(store, now_millis())
+    Ok((list_segments(store, now_millis())?, None))
 }
 
 /// One segment: from the snapshot when it knows it, else counted live.
@@ -92,7 +94,7 @@ fn one_segment(store: &dyn ecrm_store::Store, key: &str) -> Result<SegmentView, 
 /// `GET /segments`.
 pub async fn list(State(state): State<AppState>, console: Console) -> Result<Response, ApiError> {
     let lang = console.lang;
-    let segments = state
+    let (segments, as_of) = state
         .blocking(|store| Ok(segments_with_sizes(store)?))
         .await?;
     let mut body = format!(
@@ -119,6 +121,20 @@ pub async fn list(State(state): State<AppState>, console: Console) -> Result<Res
         );
     }
     body.push_str("</tbody></table>");
+    let _ = match as_of {
+        Some(at) => write!(
+            body,
+            "<p class=\"muted\" id=\"sizes-as-of\">{} <time>{}</time> {}</p>",
+            tr(lang, "sizes_as_of"),
+            datetime(at),
+            tr(lang, "sizes_refreshed")
+        ),
+        None => write!(
+            body,
+            "<p class=\"muted\" id=\"sizes-as-of\">{}</p>",
+            tr(lang, "sizes_counted_now")
+        ),
+    };
     Ok(Html(page(
         lang,
         Some(&console.user),

@@ -8,6 +8,8 @@ use super::{ApiError, AppState};
 use crate::app::console::dashboard::{Dashboard, load_dashboard};
 
 /// The latest dashboard snapshot; 404 until one has been computed.
+#[utoipa::path(get, path = "/v1/dashboard", security(("api_key" = [])),
+    responses((status = 200, body = Dashboard), (status = 401, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
 pub async fn get_dashboard(
     State(state): State<AppState>,
     _key: AdminKey,

@@ -48,6 +48,8 @@ pub struct AppState {
     pub segments: crate::app::segments::SegmentEngine,
     /// Failed console sign-ins per username (rate limiting).
     pub console_logins: Arc<crate::console::auth::LoginLimiter>,
+    /// When the console's cookies carry `Secure` (`ecrm serve --cookie-secure`).
+    pub cookie_secure: crate::console::cookies::CookieSecure,
     /// The playbook configuration in force.
     pub playbooks: Arc<crate::app::playbooks::runtime::PlaybookRuntime>,
 }
@@ -95,6 +97,7 @@ impl AppState {
             })),
             segments: Default::default(),
             console_logins: Default::default(),
+            cookie_secure: Default::default(),
             playbooks,
         }
     }

@@ -7,12 +7,12 @@ use utoipa::{Modify, OpenApi};
 use super::recs;
 use super::segments;
 use super::traits;
-use super::{coupons, customers, error, playbooks, tracking, tracking_views, views};
+use super::{coupons, customers, dashboard, error, playbooks, tracking, tracking_views, views};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "ecrm", description = "E-commerce CRM and customer data platform API."),
-    paths(customers::list_customers, customers::get_customer, customers::get_timeline, customers::get_merges, customers::undo_merge, tracking::track, tracking::customer_events, traits::explain, recs::customer_recommendations, recs::similar, segments::preview_segment, segments::list_segments, segments::create_segment, segments::get_segment, segments::update_segment, segments::delete_segment, segments::members, segments::segment_changes, segments::all_changes, segments::customer_segments, playbooks::get_playbooks, playbooks::put_playbooks, playbooks::dry_run_playbook, playbooks::run_playbooks, playbooks::ads_suppressions, coupons::list_pools, coupons::create, coupons::import, coupons::generate_codes),
+    paths(customers::list_customers, customers::get_customer, customers::get_timeline, customers::get_merges, customers::undo_merge, tracking::track, tracking::customer_events, traits::explain, recs::customer_recommendations, recs::similar, segments::preview_segment, segments::list_segments, segments::create_segment, segments::get_segment, segments::update_segment, segments::delete_segment, segments::members, segments::segment_changes, segments::all_changes, segments::customer_segments, playbooks::get_playbooks, playbooks::put_playbooks, playbooks::dry_run_playbook, playbooks::run_playbooks, playbooks::ads_suppressions, coupons::list_pools, coupons::create, coupons::import, coupons::generate_codes, dashboard::get_dashboard),
     components(schemas(
         error::ErrorBody,
         views::CustomerView,
@@ -56,7 +56,11 @@ use super::{coupons, customers, error, playbooks, tracking, tracking_views, view
         crate::app::playbooks::engine::RunReport,
         crate::app::playbooks::runtime::RuntimeStatus,
         crate::app::playbooks::pools::CodeImportReport,
-        crate::app::playbooks::pools::CodeReject
+        crate::app::playbooks::pools::CodeReject,
+        crate::app::console::dashboard::Dashboard,
+        crate::app::console::dashboard::ClassShare,
+        crate::app::console::dashboard::Cohort,
+        crate::app::console::dashboard::FunnelStep
     )),
     modifiers(&ApiKeyScheme)
 )]

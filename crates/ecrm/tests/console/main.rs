@@ -79,6 +79,8 @@ fn serve_generated_store(dir: &Path) -> Served {
             "1200",
             "--seed",
             "7",
+            "--end-date",
+            "2024-12-29",
             "--out",
             &data_arg,
         ],
@@ -292,6 +294,11 @@ fn console_in_a_real_browser() {
     assert!(
         browser.count("#segment-list tbody tr") >= 28,
         "built-in segments are listed"
+    );
+    let as_of = browser.text("#sizes-as-of");
+    assert!(
+        as_of.contains("as of") || as_of.contains("counted just now"),
+        "the sizes say when they were counted: {as_of}"
     );
     browser.screenshot(&shots.join("05-segments.png"));
     browser.click_to_load("#new-segment");

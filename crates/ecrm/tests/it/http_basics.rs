@@ -64,6 +64,7 @@ fn openapi_document_lists_the_customer_paths() {
         "/v1/customers/{identifier}/timeline",
         "/v1/customers/{identifier}/merges",
         "/v1/merges/{merge_id}/undo",
+        "/v1/dashboard",
     ] {
         assert!(
             paths.contains_key(path),
@@ -73,6 +74,10 @@ fn openapi_document_lists_the_customer_paths() {
     }
     assert!(
         document["components"]["securitySchemes"]["api_key"].is_object(),
+        "{document}"
+    );
+    assert!(
+        document["components"]["schemas"]["Dashboard"]["properties"]["funnel"].is_object(),
         "{document}"
     );
 }

@@ -1,6 +1,7 @@
 //! Black-box tests of the `ecrm` crate: real SQLite files, the real server on port 0, the built binary.
 
 mod cli;
+mod console_cli;
 mod http_basics;
 mod http_customers;
 mod http_merges;

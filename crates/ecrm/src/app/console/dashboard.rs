@@ -32,7 +32,7 @@ pub const CLV_BOUNDS: [f64; 7] = [25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.
 pub const COHORT_MONTHS: usize = 12;
 
 /// One RFM value class.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct ClassShare {
     /// The class's Chinese name (the stored value of `rfm.class`).
     pub class: String,
@@ -47,7 +47,7 @@ pub struct ClassShare {
 }
 
 /// One monthly cohort: customers by the month of their first order, and how many ordered again.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Cohort {
     /// `YYYY-MM` of the first order.
     pub month: String,
@@ -58,7 +58,7 @@ pub struct Cohort {
 }
 
 /// One funnel step.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct FunnelStep {
     /// The event name.
     pub name: String,
@@ -69,7 +69,7 @@ pub struct FunnelStep {
 }
 
 /// Every figure of the dashboard.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Dashboard {
     /// When the figures were computed.
     pub computed_at: Millis,
@@ -136,9 +136,38 @@ fn ratio(part: u64, whole: u64) -> f64 {
     }
 }
 
+/// How long each phase of a refresh took, in seconds, in the order they ran.
+pub type Phases = Vec<(&'static str, f64)>;
+
+/// Records the time since the last lap as `phase`.
+struct Laps {
+    at: std::time::Instant,
+    phases: Phases,
+}
+
+impl Laps {
+    fn lap(&mut self, phase: &'static str) {
+        self.phases.push((phase, self.at.elapsed().as_secs_f64()));
+        self.at = std::time::Instant::now();
+    }
+}
+
 /// Computes every figure from the store.
 pub fn compute_dashboard(store: &dyn Store, now: Millis) -> Result<Dashboard, AppError> {
-    let customers = store.stats()?.customers;
+    Ok(compute_dashboard_timed(store, now)?.0)
+}
+
+/// Computes every figure from the store, with the time each phase took.
+fn compute_dashboard_timed(
+    store: &dyn Store,
+    now: Millis,
+) -> Result<(Dashboard, Phases), AppError> {
+    let mut laps = Laps {
+        at: std::time::Instant::now(),
+        phases: Vec::new(),
+    };
+    let customers = store.customer_count()?;
+    laps.lap("customers");
     let (mut buyers, mut orders, mut order_cents, mut refund_cents) = (0u64, 0u64, 0i64, 0i64);
     let mut last_day: Option<i64> = None;
     // first month -> months (offsets) with an order -> customers
@@ -176,6 +205,7 @@ pub fn compute_dashboard(store: &dyn Store, now: Millis) -> Result<Dashboard, Ap
         }
         Ok(())
     })?;
+    laps.lap("purchase days and cohorts");
     let cohorts: Vec<Cohort> = cohort_months
         .iter()
         .rev()
@@ -212,6 +242,7 @@ pub fn compute_dashboard(store: &dyn Store, now: Millis) -> Result<Dashboard, Ap
         }
         Ok(())
     })?;
+    laps.lap("rfm traits");
     let monetary_total: i64 = classes.values().map(|(_, cents)| cents).sum();
     let rfm_classes = ValueClass::ALL
         .iter()
@@ -241,6 +272,7 @@ pub fn compute_dashboard(store: &dyn Store, now: Millis) -> Result<Dashboard, Ap
         *lifecycle.entry(name).or_default() += 1;
         Ok(())
     })?;
+    laps.lap("lifecycle traits");
     let stage = |name: &str| lifecycle.get(name).copied().unwrap_or(0);
     let active = stage("new") + stage("active") + stage("reactivated");
 
@@ -260,7 +292,9 @@ pub fn compute_dashboard(store: &dyn Store, now: Millis) -> Result<Dashboard, Ap
         Ok(())
     })?;
 
+    laps.lap("clv traits");
     let counts = store.event_name_counts()?;
+    laps.lap("event name counts");
     let funnel = FUNNEL
         .iter()
         .map(|name| {
@@ -280,7 +314,7 @@ pub fn compute_dashboard(store: &dyn Store, now: Millis) -> Result<Dashboard, Ap
         })
         .collect();
 
-    Ok(Dashboard {
+    let dashboard = Dashboard {
         computed_at: now,
         as_of: last_day.map(|day| date_of(day + 1).to_string()),
         customers,
@@ -306,20 +340,38 @@ pub fn compute_dashboard(store: &dyn Store, now: Millis) -> Result<Dashboard, Ap
         lifecycle,
         cohorts,
         funnel,
-    })
+    };
+    Ok((dashboard, laps.phases))
 }
 
 /// Computes the figures and stores them as the snapshot (with the segment trends).
 pub fn refresh_dashboard(store: &dyn Store, now: Millis) -> Result<Dashboard, AppError> {
-    let dashboard = compute_dashboard(store, now)?;
-    super::trends::refresh_trends(store, now)?;
+    let (dashboard, phases) = refresh_dashboard_timed(store, now)?;
+    for (phase, seconds) in phases {
+        tracing::debug!(phase, seconds, "console snapshot phase");
+    }
+    Ok(dashboard)
+}
+
+/// [`refresh_dashboard`], with the time each phase took (`ecrm bench dashboard`).
+pub fn refresh_dashboard_timed(
+    store: &dyn Store,
+    now: Millis,
+) -> Result<(Dashboard, Phases), AppError> {
+    let (dashboard, mut phases) = compute_dashboard_timed(store, now)?;
+    let started = std::time::Instant::now();
+    let trends = super::trends::compute_trends(store, now)?;
+    phases.push(("segment trends and sizes", started.elapsed().as_secs_f64()));
+    let started = std::time::Instant::now();
+    super::trends::store_trends(store, &trends)?;
     store.write_snapshot(&SnapshotRecord {
         name: SNAPSHOT.to_string(),
         payload: serde_json::to_string(&dashboard)
             .map_err(|err| AppError::Conflict(format!("dashboard snapshot: {err}")))?,
         computed_at: now,
     })?;
-    Ok(dashboard)
+    phases.push(("write snapshots", started.elapsed().as_secs_f64()));
+    Ok((dashboard, phases))
 }
 
 /// The stored snapshot, if any (an unreadable one counts as none).

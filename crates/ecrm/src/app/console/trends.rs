@@ -42,46 +42,38 @@ pub struct SegmentTrends {
     pub sizes: BTreeMap<i64, u64>,
 }
 
-/// Computes the weekly flows from the recorded changes (cumulative flows since each week start,
-/// differenced).
+/// Computes the weekly flows from the recorded changes, in one pass over them.
 pub fn compute_trends(store: &dyn Store, now: Millis) -> Result<SegmentTrends, AppError> {
-    let starts: Vec<Millis> = (0..=WEEKS)
-        .rev()
-        .map(|k| now - k as Millis * WEEK_MILLIS)
+    let first = now - WEEKS as Millis * WEEK_MILLIS;
+    let week_starts: Vec<Millis> = (0..WEEKS)
+        .map(|week| first + week as Millis * WEEK_MILLIS)
         .collect();
-    // since[i][segment] = flows at or after starts[i]
-    let mut since: Vec<BTreeMap<i64, WeekFlow>> = Vec::with_capacity(starts.len());
-    for start in &starts {
-        let flows = store.segment_flows(*start)?;
-        since.push(
-            flows
-                .into_iter()
-                .map(|f| {
-                    let flow = WeekFlow {
-                        entered: f.entered,
-                        exited: f.exited,
-                    };
-                    (f.segment_id, flow)
-                })
-                .collect(),
-        );
-    }
     let mut segments: BTreeMap<i64, Vec<WeekFlow>> = BTreeMap::new();
-    for id in since.iter().flat_map(|m| m.keys().copied()) {
-        let at = |i: usize| since[i].get(&id).copied().unwrap_or_default();
-        let weeks = (0..WEEKS)
-            .map(|i| WeekFlow {
-                entered: at(i).entered.saturating_sub(at(i + 1).entered),
-                exited: at(i).exited.saturating_sub(at(i + 1).exited),
-            })
-            .collect();
-        segments.insert(id, weeks);
+    for flow in store.segment_flows_by_period(first, WEEK_MILLIS)? {
+        // Changes stamped after `now` (a clock step) fall outside the weeks shown.
+        let Some(week) = usize::try_from(flow.period).ok().filter(|w| *w < WEEKS) else {
+            continue;
+        };
+        let weeks = segments
+            .entry(flow.segment_id)
+            .or_insert_with(|| vec![WeekFlow::default(); WEEKS]);
+        weeks[week] = WeekFlow {
+            entered: flow.entered,
+            exited: flow.exited,
+        };
     }
+    // Every segment has a size, 0 included: one missing from the snapshot is counted live.
+    let counted: BTreeMap<i64, u64> = store.segment_sizes()?.into_iter().collect();
+    let sizes = store
+        .segments()?
+        .iter()
+        .map(|segment| (segment.id, counted.get(&segment.id).copied().unwrap_or(0)))
+        .collect();
     Ok(SegmentTrends {
         computed_at: now,
-        week_starts: starts[..WEEKS].to_vec(),
+        week_starts,
         segments,
-        sizes: store.segment_sizes()?.into_iter().collect(),
+        sizes,
     })
 }
 
@@ -98,16 +90,15 @@ impl SegmentTrends {
     }
 }
 
-/// Computes and stores the snapshot.
-pub fn refresh_trends(store: &dyn Store, now: Millis) -> Result<SegmentTrends, AppError> {
-    let trends = compute_trends(store, now)?;
+/// Stores computed trends as the snapshot.
+pub fn store_trends(store: &dyn Store, trends: &SegmentTrends) -> Result<(), AppError> {
     store.write_snapshot(&SnapshotRecord {
         name: SNAPSHOT.to_string(),
-        payload: serde_json::to_string(&trends)
+        payload: serde_json::to_string(trends)
             .map_err(|err| AppError::Conflict(format!("segment trends snapshot: {err}")))?,
-        computed_at: now,
+        computed_at: trends.computed_at,
     })?;
-    Ok(trends)
+    Ok(())
 }
 
 /// The stored snapshot, if any.

@@ -97,15 +97,10 @@ pub fn create_user(
             "use 1 to 64 letters, digits, '.', '_', '-' or '@'",
         ));
     }
-    if password.chars().count() < 10 {
-        return Err(AppError::invalid("password", "use at least 10 characters"));
-    }
-    let salt = random_hex(16)
-        .map_err(|err| AppError::Conflict(format!("no randomness available: {err}")))?;
     let user = ConsoleUserInput {
         username: username.to_string(),
         role: role.as_str().to_string(),
-        password_hash: hash_password(password, salt.as_bytes(), ITERATIONS),
+        password_hash: new_password_hash(password)?,
         created_at: now,
     };
     let id = store.create_console_user(&user).map_err(|err| match err {
@@ -120,6 +115,58 @@ pub fn create_user(
         detail: serde_json::json!({"role": role.as_str()}),
     })?;
     Ok(id)
+}
+
+/// The stored hash of a new password (at least 10 characters), with a fresh salt.
+fn new_password_hash(password: &str) -> Result<String, AppError> {
+    if password.chars().count() < 10 {
+        return Err(AppError::invalid("password", "use at least 10 characters"));
+    }
+    let salt = random_hex(16)
+        .map_err(|err| AppError::Conflict(format!("no randomness available: {err}")))?;
+    Ok(hash_password(password, salt.as_bytes(), ITERATIONS))
+}
+
+/// Deletes a console user and ends their sessions, audited as done by `actor`.
+pub fn delete_user(
+    store: &dyn Store,
+    username: &str,
+    actor: &str,
+    now: Millis,
+) -> Result<(), AppError> {
+    if !store.delete_console_user(username)? {
+        return Err(AppError::NotFound(format!("console user {username}")));
+    }
+    store.append_audit(&AuditEntry {
+        at: now,
+        actor: actor.to_string(),
+        action: "console_users.delete".to_string(),
+        target: format!("console_user:{username}"),
+        detail: serde_json::json!({"sessions": "revoked"}),
+    })?;
+    Ok(())
+}
+
+/// Replaces a console user's password and ends their sessions, audited as done by `actor`.
+pub fn set_password(
+    store: &dyn Store,
+    username: &str,
+    password: &str,
+    actor: &str,
+    now: Millis,
+) -> Result<(), AppError> {
+    let hash = new_password_hash(password)?;
+    if !store.set_console_user_password(username, &hash)? {
+        return Err(AppError::NotFound(format!("console user {username}")));
+    }
+    store.append_audit(&AuditEntry {
+        at: now,
+        actor: actor.to_string(),
+        action: "console_users.password".to_string(),
+        target: format!("console_user:{username}"),
+        detail: serde_json::json!({"sessions": "revoked"}),
+    })?;
+    Ok(())
 }
 
 /// A random password for `ecrm demo`'s admin user.

@@ -95,13 +95,33 @@ pub struct Serving {
     rules: ServingRules,
 }
 
-/// The latest model, loaded once per process on first use.
+/// The latest model, loaded once per process on first use (or by [`RecsCache::warm_up`]).
 #[derive(Clone, Default)]
 pub struct RecsCache {
     loaded: Arc<RwLock<Option<Arc<Serving>>>>,
+    warming: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl RecsCache {
+    /// Loads the latest model now (`ecrm serve` does it on a thread at start); while it loads,
+    /// [`RecsCache::is_warming`] says so, and pages that must not wait can leave the model out.
+    pub fn warm_up(&self, store: &dyn Store, rules: &ServingRules) -> Result<(), AppError> {
+        use std::sync::atomic::Ordering;
+        self.warming.store(true, Ordering::SeqCst);
+        let loaded = self.get(store, rules);
+        self.warming.store(false, Ordering::SeqCst);
+        loaded.map(|_| ())
+    }
+
+    /// Whether [`RecsCache::warm_up`] is loading the model and none is loaded yet.
+    pub fn is_warming(&self) -> bool {
+        let loaded = match self.loaded.read() {
+            Ok(guard) => guard.is_some(),
+            Err(_) => true,
+        };
+        !loaded && self.warming.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// The loaded model, loading the latest stored one when none is loaded yet.
     pub fn get(&self, store: &dyn Store, rules: &ServingRules) -> Result<Arc<Serving>, AppError> {
         if let Ok(guard) = self.loaded.read()
