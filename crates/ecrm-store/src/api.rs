@@ -43,8 +43,11 @@ pub trait Store: crate::PlaybookStore + Send + Sync {
         until: ecrm_core::time::Millis,
         sink: &mut dyn FnMut(CustomerDays) -> StoreResult<()>,
     ) -> StoreResult<u64>;
-    /// Writes the traits whose value changed (with `computed_at` and `model_fit_id`) and appends
-    /// them to the trait history, in one transaction; an unchanged value leaves its row as it was.
+    /// Writes the traits whose value changed (with `computed_at` and `model_fit_id`), appends
+    /// them to the trait history and journals one change row per customer naming its changed
+    /// traits; an unchanged value leaves its row as it was. SQLite commits every 50,000 traits
+    /// (each committed trait complete with its history and journal row), PostgreSQL in one
+    /// transaction.
     fn write_traits(
         &self,
         traits: &mut dyn Iterator<Item = TraitWrite>,

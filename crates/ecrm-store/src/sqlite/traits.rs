@@ -71,23 +71,18 @@ impl SqliteStore {
                         Ok(row.get_ref(0)?.as_str().ok() == Some(item.value.as_str()))
                     })
                     .optional()?;
-                match same {
+                let write = match same {
                     Some(true) => continue,
-                    Some(false) => update.execute(params![
-                        item.customer_id,
-                        item.name,
-                        item.value,
-                        computed_at,
-                        model_fit_id
-                    ])?,
-                    None => insert.execute(params![
-                        item.customer_id,
-                        item.name,
-                        item.value,
-                        computed_at,
-                        model_fit_id
-                    ])?,
+                    Some(false) => &mut update,
+                    None => &mut insert,
                 };
+                write.execute(params![
+                    item.customer_id,
+                    item.name,
+                    item.value,
+                    computed_at,
+                    model_fit_id
+                ])?;
                 history.execute(params![
                     item.customer_id,
                     item.name,

@@ -6,6 +6,7 @@ use ecrm_core::ecommerce::{ORDER_COMPLETED, REFUND_EVENTS, order_lines_of, whole
 use ecrm_core::event::{
     ContextFields, Message, MessageOptions, Reject, parse_message_owned, parse_message_split,
 };
+use ecrm_core::order::OrderLine;
 use ecrm_core::phone::PhoneRegion;
 use ecrm_core::time::Millis;
 use ecrm_store::{TrackedItem, WholeRefund};
@@ -153,18 +154,7 @@ fn prepare_kept(
     if copies_location || reads_properties(&message) {
         message.properties = parse_properties(&properties, index)?;
     }
-    let order_lines = order_lines_of(&message, &config.currency).map_err(|err| MessageReject {
-        kind: RejectKind::Invalid,
-        reject: Reject {
-            index,
-            field: err.field,
-            reason: err.reason,
-        },
-    })?;
-    let whole_refund = whole_refund_of(&message).map(|(order_key, status)| WholeRefund {
-        order_key,
-        status: status.to_string(),
-    });
+    let (order_lines, whole_refund) = order_parts(&message, index, &config.currency)?;
     let location_page = page.filter(|_| copies_location);
     if let Some(page) = location_page {
         keep_page_location(&mut message.properties, page);
@@ -241,18 +231,7 @@ fn prepare_message(
     options: &MessageOptions,
     config: &TrackingConfig,
 ) -> Result<TrackedItem, MessageReject> {
-    let order_lines = order_lines_of(&message, &config.currency).map_err(|err| MessageReject {
-        kind: RejectKind::Invalid,
-        reject: Reject {
-            index,
-            field: err.field,
-            reason: err.reason,
-        },
-    })?;
-    let whole_refund = whole_refund_of(&message).map(|(order_key, status)| WholeRefund {
-        order_key,
-        status: status.to_string(),
-    });
+    let (order_lines, whole_refund) = order_parts(&message, index, &config.currency)?;
     let (mut event, profile) = event_from_message(message, options.received_at);
     if event.kind == "page"
         && let Some(page) = event.context.get("page").and_then(Value::as_object)
@@ -286,6 +265,28 @@ fn keep_page_location(properties: &mut Value, page: &serde_json::Map<String, Val
             properties.insert(key.to_string(), value.clone());
         }
     }
+}
+
+/// The order lines an `Order Completed`/`Order Refunded` message writes, or the whole-order
+/// refund an `Order Cancelled` naming only its order asks for.
+fn order_parts(
+    message: &Message,
+    index: usize,
+    currency: &str,
+) -> Result<(Vec<OrderLine>, Option<WholeRefund>), MessageReject> {
+    let order_lines = order_lines_of(message, currency).map_err(|err| MessageReject {
+        kind: RejectKind::Invalid,
+        reject: Reject {
+            index,
+            field: err.field,
+            reason: err.reason,
+        },
+    })?;
+    let whole_refund = whole_refund_of(message).map(|(order_key, status)| WholeRefund {
+        order_key,
+        status: status.to_string(),
+    });
+    Ok((order_lines, whole_refund))
 }
 
 #[cfg(test)]

@@ -115,17 +115,26 @@ pub fn spawn_profile_updater(
     rules: InterestRules,
     poll: Duration,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
+    // Started on the caller's thread: a new updater begins at the head of the change cursor,
+    // so it must have read the head before the caller answers any request (started inside the
+    // thread, it could read a head that is already past the first events).
+    let first = ProfileUpdater::start(&*store, rules)
+        .inspect_err(|err| tracing::error!(error = %err, "profile updater cannot start; retrying"))
+        .ok();
     std::thread::Builder::new()
         .name("profile-updater".to_string())
         .spawn(move || {
-            let mut updater = loop {
-                match ProfileUpdater::start(&*store, rules) {
-                    Ok(updater) => break updater,
-                    Err(err) => {
-                        tracing::error!(error = %err, "profile updater cannot start; retrying");
-                        std::thread::sleep(poll.max(Duration::from_secs(1)));
+            let mut updater = match first {
+                Some(updater) => updater,
+                None => loop {
+                    std::thread::sleep(poll.max(Duration::from_secs(1)));
+                    match ProfileUpdater::start(&*store, rules) {
+                        Ok(updater) => break updater,
+                        Err(err) => {
+                            tracing::error!(error = %err, "profile updater cannot start; retrying");
+                        }
                     }
-                }
+                },
             };
             loop {
                 match updater.step(&*store) {
