@@ -290,3 +290,49 @@ fn store_backed_evaluation_agrees_with_the_core_evaluator() {
         }
     }
 }
+
+/// A segment created or redefined after the console's size snapshot is in that snapshot at once
+/// (its size and the week's entries and exits), so its pages are not counted live until the
+/// next refresh.
+#[test]
+fn created_and_redefined_segments_update_the_size_snapshot() {
+    use ecrm::app::console::trends::{WeekFlow, compute_trends, load_trends, store_trends};
+    use ecrm::app::segments::SegmentEngine;
+    use ecrm::app::segments::crud::{SegmentUpdate, create_segment, update_segment};
+
+    let dir = TempDir::new("segments-trends");
+    let store = fresh_store(&dir);
+    seed(&*store);
+    let engine = SegmentEngine::default();
+    let now = 1_800_000_000_000;
+    let trends = compute_trends(&*store, now).expect("trends");
+    store_trends(&*store, &trends).expect("store trends");
+
+    let input = ecrm::app::segments::SegmentInput {
+        query: Some("lifecycle = \"active\"".to_string()),
+        definition: None,
+    };
+    let created =
+        create_segment(&*store, &engine, "actives", &input, "test", now + 1).expect("create");
+    assert!(created.size > 0, "the seed has active customers");
+    let stored = load_trends(&*store).expect("load").expect("snapshot");
+    let flow = |entered, exited| WeekFlow { entered, exited };
+    assert_eq!(
+        stored.size_and_week(created.id),
+        Some((created.size, flow(created.size, 0)))
+    );
+
+    let update = SegmentUpdate {
+        name: None,
+        query: Some("lifecycle in (\"active\", \"churned\")".to_string()),
+        definition: None,
+    };
+    let updated =
+        update_segment(&*store, &engine, "actives", &update, "test", now + 2).expect("update");
+    assert!(updated.size > created.size);
+    let stored = load_trends(&*store).expect("load").expect("snapshot");
+    assert_eq!(
+        stored.size_and_week(created.id),
+        Some((updated.size, flow(updated.size, 0)))
+    );
+}

@@ -10,6 +10,7 @@ use ecrm_store::{SnapshotRecord, Store};
 use serde::{Deserialize, Serialize};
 
 use crate::app::AppError;
+use crate::app::segments::live::RefreshedSegment;
 
 /// The snapshot's name.
 pub const SNAPSHOT: &str = "segment_trends";
@@ -99,6 +100,37 @@ pub fn store_trends(store: &dyn Store, trends: &SegmentTrends) -> Result<(), App
         computed_at: trends.computed_at,
     })?;
     Ok(())
+}
+
+/// Records segments just re-evaluated as a whole in the stored snapshot (when there is one):
+/// their sizes, and their entries and exits in the last week's flow. A store without a snapshot
+/// is left without one (pages count live until the first refresh).
+pub fn note_refreshed(
+    store: &dyn Store,
+    refreshed: &[RefreshedSegment],
+    now: Millis,
+) -> Result<(), AppError> {
+    if refreshed.is_empty() {
+        return Ok(());
+    }
+    let Some(mut trends) = load_trends(store)? else {
+        return Ok(());
+    };
+    let in_last_week = trends.week_starts.last().is_some_and(|start| now >= *start);
+    for segment in refreshed {
+        trends.sizes.insert(segment.segment_id, segment.size);
+        if in_last_week {
+            let weeks = trends
+                .segments
+                .entry(segment.segment_id)
+                .or_insert_with(|| vec![WeekFlow::default(); trends.week_starts.len()]);
+            if let Some(last) = weeks.last_mut() {
+                last.entered += segment.entered;
+                last.exited += segment.exited;
+            }
+        }
+    }
+    store_trends(store, &trends)
 }
 
 /// The stored snapshot, if any.

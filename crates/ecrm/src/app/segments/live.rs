@@ -55,6 +55,7 @@ pub fn refresh_segments(
         segments: &segments,
     };
     let mut recorded = 0;
+    let mut refreshed = Vec::new();
     for record in store.segments()? {
         if !ids.contains(&record.id) {
             continue;
@@ -70,7 +71,9 @@ pub fn refresh_segments(
             members.extend(page.into_iter().map(|member| member.customer_id));
         }
         let mut changes = Vec::new();
+        let mut size = 0u64;
         for row in matched.rows() {
+            size += 1;
             let id = &snapshot.ids[row];
             if !members.remove(id) {
                 changes.push(change(record.id, id, true, cause, now));
@@ -82,7 +85,15 @@ pub fn refresh_segments(
         // In key order, so the membership and change indexes are written front to back.
         changes.sort_unstable_by(|a, b| a.customer_id.as_bytes().cmp(b.customer_id.as_bytes()));
         let evaluated = started.elapsed().as_secs_f64();
-        recorded += write(store, &changes)?;
+        let written = write(store, &changes)?;
+        recorded += written;
+        let entered = changes.iter().filter(|c| c.enter).count() as u64;
+        refreshed.push(RefreshedSegment {
+            segment_id: record.id,
+            size,
+            entered,
+            exited: changes.len() as u64 - entered,
+        });
         tracing::info!(
             segment = record.name,
             changes = changes.len(),
@@ -91,7 +102,19 @@ pub fn refresh_segments(
             "segment re-evaluated"
         );
     }
+    // The console's size snapshot learns the new sizes now, so a segment just created or
+    // redefined is not counted live on every page view until the next refresh.
+    crate::app::console::trends::note_refreshed(store, &refreshed, now)?;
     Ok(recorded)
+}
+
+/// A segment's size after a whole re-evaluation, and the entries and exits it recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshedSegment {
+    pub segment_id: i64,
+    pub size: u64,
+    pub entered: u64,
+    pub exited: u64,
 }
 
 /// Re-evaluates every segment.
