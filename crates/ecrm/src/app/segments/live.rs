@@ -94,7 +94,7 @@ pub fn refresh_segments(
             entered,
             exited: changes.len() as u64 - entered,
         });
-        tracing::info!(
+        tracing::debug!(
             segment = record.name,
             changes = changes.len(),
             evaluate_seconds = evaluated,
@@ -105,6 +105,12 @@ pub fn refresh_segments(
     // The console's size snapshot learns the new sizes now, so a segment just created or
     // redefined is not counted live on every page view until the next refresh.
     crate::app::console::trends::note_refreshed(store, &refreshed, now)?;
+    tracing::info!(
+        segments = refreshed.len(),
+        recorded,
+        seconds = started.elapsed().as_secs_f64(),
+        "segments re-evaluated"
+    );
     Ok(recorded)
 }
 
