@@ -13,7 +13,7 @@ use ecrm_core::generate::random::Rng;
 use serde::Serialize;
 
 use super::GlobalOptions;
-use super::bench_ingest_load::{Client, base64, batch_body};
+use super::bench_ingest_load::{Client, batch_body};
 use crate::app::keys::{KeyRole, create_key};
 use crate::http::AppState;
 
@@ -252,7 +252,7 @@ async fn drive(addr: &str, key: &str, args: &IngestArgs) -> anyhow::Result<Outco
     let next = Arc::new(AtomicUsize::new(0));
     let acknowledged = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
-    let auth = format!("Basic {}", base64(format!("{key}:").as_bytes()));
+    let auth = crate::http::basic_auth::header_for_key(key);
     let mut tasks = Vec::new();
     for connection in 0..args.connections {
         let mut client = Client::connect(addr, &auth).await?;

@@ -46,46 +46,5 @@ pub fn presented_key(parts: &Parts) -> Option<String> {
     if let Some(token) = header.strip_prefix("Bearer ") {
         return Some(token.trim().to_string()).filter(|t| !t.is_empty());
     }
-    let encoded = header.strip_prefix("Basic ")?;
-    let decoded = decode_base64(encoded.trim())?;
-    let text = String::from_utf8(decoded).ok()?;
-    let user = text.split_once(':').map_or(text.as_str(), |(user, _)| user);
-    Some(user.to_string()).filter(|u| !u.is_empty())
-}
-
-fn decode_base64(text: &str) -> Option<Vec<u8>> {
-    let value = |byte: u8| -> Option<u32> {
-        match byte {
-            b'A'..=b'Z' => Some(u32::from(byte - b'A')),
-            b'a'..=b'z' => Some(u32::from(byte - b'a') + 26),
-            b'0'..=b'9' => Some(u32::from(byte - b'0') + 52),
-            b'+' | b'-' => Some(62),
-            b'/' | b'_' => Some(63),
-            _ => None,
-        }
-    };
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let (mut buffer, mut bits) = (0u32, 0u32);
-    for byte in text.bytes().filter(|b| *b != b'=') {
-        buffer = (buffer << 6) | value(byte)?;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buffer >> bits) as u8);
-            buffer &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decodes_basic_credentials() {
-        assert_eq!(decode_base64("ZWtfd19hYmM6"), Some(b"ek_w_abc:".to_vec()));
-        assert_eq!(decode_base64("YQ=="), Some(b"a".to_vec()));
-        assert_eq!(decode_base64("!!"), None);
-    }
+    super::basic_auth::username(header)
 }

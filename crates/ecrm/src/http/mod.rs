@@ -1,6 +1,7 @@
 //! The HTTP API: thin handlers over `app`, one error type, key extractors, metrics and OpenAPI.
 
 mod auth;
+pub mod basic_auth;
 mod coupons;
 mod customers;
 mod dashboard;

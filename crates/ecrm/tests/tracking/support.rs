@@ -129,7 +129,7 @@ pub struct Reply {
 
 /// Basic credentials as Segment's SDKs send them: the key as username, an empty password.
 pub fn basic(key: &str) -> String {
-    format!("Basic {}", base64(format!("{key}:").as_bytes()))
+    ecrm::http::basic_auth::header_for_key(key)
 }
 
 impl TestApp {
@@ -222,27 +222,6 @@ fn dechunk(body: &str) -> String {
         }
         out.push_str(&tail[..size]);
         rest = tail[size..].trim_start_matches("\r\n");
-    }
-    out
-}
-
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for idx in 0..4 {
-            if idx <= chunk.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * idx)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
     }
     out
 }
