@@ -137,14 +137,7 @@ pub fn delete_user(
     if !store.delete_console_user(username)? {
         return Err(AppError::NotFound(format!("console user {username}")));
     }
-    store.append_audit(&AuditEntry {
-        at: now,
-        actor: actor.to_string(),
-        action: "console_users.delete".to_string(),
-        target: format!("console_user:{username}"),
-        detail: serde_json::json!({"sessions": "revoked"}),
-    })?;
-    Ok(())
+    audit_sessions_revoked(store, "console_users.delete", username, actor, now)
 }
 
 /// Replaces a console user's password and ends their sessions, audited as done by `actor`.
@@ -159,10 +152,21 @@ pub fn set_password(
     if !store.set_console_user_password(username, &hash)? {
         return Err(AppError::NotFound(format!("console user {username}")));
     }
+    audit_sessions_revoked(store, "console_users.password", username, actor, now)
+}
+
+/// The audit row of a user change that ended the user's sessions.
+fn audit_sessions_revoked(
+    store: &dyn Store,
+    action: &str,
+    username: &str,
+    actor: &str,
+    now: Millis,
+) -> Result<(), AppError> {
     store.append_audit(&AuditEntry {
         at: now,
         actor: actor.to_string(),
-        action: "console_users.password".to_string(),
+        action: action.to_string(),
         target: format!("console_user:{username}"),
         detail: serde_json::json!({"sessions": "revoked"}),
     })?;
