@@ -35,6 +35,22 @@ pub struct TraitWrite {
     pub name: String,
     /// The value as JSON text.
     pub value: String,
+    /// The class the value falls in (`champions`, `at_risk`, `gold`, ...), which the trait history
+    /// follows: a new label starts a new period, a new value in the same class does not. `None`
+    /// makes the whole value the label (every change starts a period).
+    pub label: Option<String>,
+}
+
+/// One period of a trait's history: from `since` the trait was in class `label` (or had the
+/// value `label`, for traits without classes) until `until` (`None`: still is).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TraitPeriod {
+    /// When the period began (UTC epoch millis).
+    pub since: Millis,
+    /// When it ended, if it did.
+    pub until: Option<Millis>,
+    /// The class, or the whole value of a trait without classes.
+    pub label: String,
 }
 
 /// A stored trait value.
@@ -55,7 +71,7 @@ pub struct TraitRecord {
 pub struct TraitWriteCounts {
     /// Traits given (changed or confirmed unchanged).
     pub written: u64,
-    /// Of those, values that changed (and were appended to the history).
+    /// Of those, values that changed (a changed class also ends a history period).
     pub changed: u64,
 }
 

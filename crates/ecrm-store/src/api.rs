@@ -4,7 +4,8 @@ use ecrm_core::Identifier;
 use ecrm_core::order::{CustomerRef, OrderLine};
 
 use crate::analytics_model::{
-    CustomerDays, ModelFitInput, ModelFitRecord, TraitRecord, TraitWrite, TraitWriteCounts,
+    CustomerDays, ModelFitInput, ModelFitRecord, TraitPeriod, TraitRecord, TraitWrite,
+    TraitWriteCounts,
 };
 use crate::console_model::{
     ConsoleSession, ConsoleSessionRecord, ConsoleUserInput, ConsoleUserRecord, EventNameCount,
@@ -43,11 +44,11 @@ pub trait Store: crate::PlaybookStore + Send + Sync {
         until: ecrm_core::time::Millis,
         sink: &mut dyn FnMut(CustomerDays) -> StoreResult<()>,
     ) -> StoreResult<u64>;
-    /// Writes the traits whose value changed (with `computed_at` and `model_fit_id`), appends
-    /// them to the trait history and journals one change row per customer naming its changed
-    /// traits; an unchanged value leaves its row as it was. SQLite commits every 50,000 traits
-    /// (each committed trait complete with its history and journal row), PostgreSQL in one
-    /// transaction.
+    /// Writes the traits whose value changed (with `computed_at` and `model_fit_id`) and journals
+    /// one change row per customer naming its changed traits; an unchanged value leaves its row
+    /// as it was. A changed label (or value, for a trait without labels) ends the trait's current
+    /// history period and starts one at `computed_at`. SQLite commits every 50,000 traits (each
+    /// committed trait complete with its history and journal row), PostgreSQL in one transaction.
     fn write_traits(
         &self,
         traits: &mut dyn Iterator<Item = TraitWrite>,
@@ -56,6 +57,8 @@ pub trait Store: crate::PlaybookStore + Send + Sync {
     ) -> StoreResult<TraitWriteCounts>;
     /// A customer's current traits, by name.
     fn customer_traits(&self, customer_id: &str) -> StoreResult<Vec<TraitRecord>>;
+    /// The history of one trait of a customer: its periods, oldest first, the current one last.
+    fn trait_periods(&self, customer_id: &str, name: &str) -> StoreResult<Vec<TraitPeriod>>;
     /// Stores a model fit and returns its id (the version).
     fn write_model_fit(&self, fit: &ModelFitInput) -> StoreResult<i64>;
     /// One stored model fit.

@@ -26,6 +26,7 @@ mod sql_segments;
 mod sqlite;
 mod tracked;
 mod trait_journal;
+mod trait_periods;
 mod write;
 
 use std::path::Path;

@@ -52,6 +52,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_trait_writes.sql"),
         postgres: include_str!("../migrations/postgres/0007_trait_writes.sql"),
     },
+    Migration {
+        version: 8,
+        name: "trait_periods",
+        sqlite: include_str!("../migrations/sqlite/0008_trait_periods.sql"),
+        postgres: include_str!("../migrations/postgres/0008_trait_periods.sql"),
+    },
 ];
 
 /// The statement that creates the bookkeeping table (same text on both backends).

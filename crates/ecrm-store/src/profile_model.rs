@@ -25,8 +25,8 @@ pub struct ActivityRecord<'a> {
 pub struct PurchaseLineRecord<'a> {
     /// The customer's id.
     pub customer_id: &'a str,
-    /// The order (or refund) key.
-    pub order_key: &'a str,
+    /// The order (or refund): the store's id of it, the same for each of its lines.
+    pub order_id: i64,
     /// `order` or `refund`.
     pub kind: &'a str,
     /// When it was placed.

@@ -58,17 +58,108 @@ pub struct Activity {
     pub order_id: Option<String>,
 }
 
-fn text_property(properties: &Value, key: &str) -> Option<String> {
-    match &properties[key] {
-        Value::String(text) if !text.trim().is_empty() => Some(text.trim().to_string()),
-        Value::Number(number) => Some(number.to_string()),
-        _ => None,
+/// The event properties an [`Activity`] reads, from a parsed JSON value or straight from the
+/// stored text ([`EventProperties`]).
+pub trait PropertySource {
+    /// A non-blank string (trimmed) or a number (as written) under `key`.
+    fn text(&self, key: &str) -> Option<String>;
+    /// A string under `key`, as is.
+    fn string(&self, key: &str) -> Option<String>;
+    /// A number under `key`.
+    fn number(&self, key: &str) -> Option<f64>;
+}
+
+impl PropertySource for Value {
+    fn text(&self, key: &str) -> Option<String> {
+        match &self[key] {
+            Value::String(text) if !text.trim().is_empty() => Some(text.trim().to_string()),
+            Value::Number(number) => Some(number.to_string()),
+            _ => None,
+        }
+    }
+
+    fn string(&self, key: &str) -> Option<String> {
+        self[key].as_str().map(str::to_string)
+    }
+
+    fn number(&self, key: &str) -> Option<f64> {
+        self[key].as_f64()
     }
 }
 
-fn page_category(properties: &Value) -> Option<String> {
-    text_property(properties, "category").or_else(|| {
-        let path = properties["path"].as_str()?;
+/// The properties an [`Activity`] reads, parsed from the stored JSON text without building a
+/// [`Value`] tree: every other key is skipped, strings without escapes are borrowed.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct EventProperties<'a> {
+    #[serde(borrow, default)]
+    category: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow, default)]
+    brand: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow, default)]
+    path: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow, default)]
+    query: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow, default)]
+    coupon: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow, default)]
+    order_id: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow, default)]
+    dwell_seconds: Option<&'a serde_json::value::RawValue>,
+}
+
+impl<'a> EventProperties<'a> {
+    /// Parses the properties' JSON text; `None` when it is not an object this type reads (a
+    /// duplicate key, say), for which the caller falls back to a [`Value`].
+    pub fn parse(text: &'a str) -> Option<EventProperties<'a>> {
+        serde_json::from_str(text).ok()
+    }
+
+    fn raw(&self, key: &str) -> Option<&'a serde_json::value::RawValue> {
+        match key {
+            "category" => self.category,
+            "brand" => self.brand,
+            "path" => self.path,
+            "query" => self.query,
+            "coupon" => self.coupon,
+            "order_id" => self.order_id,
+            "dwell_seconds" => self.dwell_seconds,
+            _ => None,
+        }
+    }
+}
+
+impl PropertySource for EventProperties<'_> {
+    fn text(&self, key: &str) -> Option<String> {
+        let raw = self.raw(key)?.get();
+        if raw.starts_with('"') {
+            let text: std::borrow::Cow<'_, str> = serde_json::from_str(raw).ok()?;
+            let trimmed = text.trim();
+            return (!trimmed.is_empty()).then(|| trimmed.to_string());
+        }
+        let number: serde_json::Number = serde_json::from_str(raw).ok()?;
+        Some(number.to_string())
+    }
+
+    fn string(&self, key: &str) -> Option<String> {
+        let raw = self.raw(key)?.get();
+        if !raw.starts_with('"') {
+            return None;
+        }
+        serde_json::from_str::<std::borrow::Cow<'_, str>>(raw)
+            .ok()
+            .map(std::borrow::Cow::into_owned)
+    }
+
+    fn number(&self, key: &str) -> Option<f64> {
+        let raw = self.raw(key)?.get();
+        let number: serde_json::Number = serde_json::from_str(raw).ok()?;
+        number.as_f64()
+    }
+}
+
+fn page_category(properties: &impl PropertySource) -> Option<String> {
+    properties.text("category").or_else(|| {
+        let path = properties.string("path")?;
         let name = path.strip_prefix("/c/")?.split(['/', '?', '#']).next()?;
         (!name.is_empty()).then(|| name.to_string())
     })
@@ -80,7 +171,7 @@ impl Activity {
         message_type: &str,
         name: Option<&str>,
         at: Millis,
-        properties: &Value,
+        properties: &impl PropertySource,
     ) -> Self {
         let kind = match (message_type, name) {
             ("page", _) => ActivityKind::Page,
@@ -91,32 +182,27 @@ impl Activity {
             ("track", Some("Order Completed")) => ActivityKind::OrderCompleted,
             _ => ActivityKind::Other,
         };
-        let dwell_seconds = properties["dwell_seconds"]
-            .as_f64()
+        let dwell_seconds = properties
+            .number("dwell_seconds")
             .filter(|seconds| seconds.is_finite() && *seconds >= 0.0)
             .map(|seconds| seconds.min(MAX_DWELL_SECONDS));
         let category = match kind {
             ActivityKind::Page => page_category(properties),
-            ActivityKind::ProductViewed | ActivityKind::ProductAdded => {
-                text_property(properties, "category")
-            }
+            ActivityKind::ProductViewed | ActivityKind::ProductAdded => properties.text("category"),
             _ => None,
         };
         let brand = match kind {
-            ActivityKind::ProductViewed | ActivityKind::ProductAdded => {
-                text_property(properties, "brand")
-            }
+            ActivityKind::ProductViewed | ActivityKind::ProductAdded => properties.text("brand"),
             _ => None,
         };
         let query = match kind {
-            ActivityKind::Searched => text_property(properties, "query").map(|q| q.to_lowercase()),
+            ActivityKind::Searched => properties.text("query").map(|q| q.to_lowercase()),
             _ => None,
         };
         let (coupon, order_id) = match kind {
-            ActivityKind::CheckoutStarted | ActivityKind::OrderCompleted => (
-                text_property(properties, "coupon"),
-                text_property(properties, "order_id"),
-            ),
+            ActivityKind::CheckoutStarted | ActivityKind::OrderCompleted => {
+                (properties.text("coupon"), properties.text("order_id"))
+            }
             _ => (None, None),
         };
         Activity {

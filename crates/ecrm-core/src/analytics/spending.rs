@@ -16,11 +16,22 @@ use serde::Serialize;
 use super::activity::PurchaseLine;
 use super::behaviour::round_to;
 
-/// Every bought line's unit price, by category, sorted: the population of the percentiles.
+/// Every bought line's unit price, by category: the population of the percentiles. After
+/// `finish`, each category keeps its distinct prices with the number of lines below and at each,
+/// so a percentile is one binary search over a few distinct prices, not over every line.
 #[derive(Debug, Clone, Default)]
 pub struct PriceIndex {
     prices: HashMap<String, Vec<i64>>,
+    ranks: HashMap<String, PriceRanks>,
     sorted: bool,
+}
+
+/// One category's distinct prices, ascending, as `(price, lines below it, lines at it)`, and the
+/// number of lines in all.
+#[derive(Debug, Clone, Default)]
+struct PriceRanks {
+    steps: Vec<(i64, u64, u64)>,
+    lines: u64,
 }
 
 impl PriceIndex {
@@ -41,10 +52,21 @@ impl PriceIndex {
         }
     }
 
-    /// Sorts the prices; call once after the last `add`.
+    /// Ranks the prices; call once after the last `add`.
     pub fn finish(&mut self) {
-        for list in self.prices.values_mut() {
+        self.ranks.clear();
+        for (category, list) in &mut self.prices {
             list.sort_unstable();
+            let mut ranks = PriceRanks {
+                steps: Vec::new(),
+                lines: list.len() as u64,
+            };
+            let mut below = 0u64;
+            for run in list.chunk_by(|a, b| a == b) {
+                ranks.steps.push((run[0], below, run.len() as u64));
+                below += run.len() as u64;
+            }
+            self.ranks.insert(category.clone(), ranks);
         }
         self.sorted = true;
     }
@@ -57,14 +79,20 @@ impl PriceIndex {
     /// The mid-rank percentile (0–100) of `price` in `category`, `None` for an empty category or
     /// an unsorted index.
     pub fn percentile(&self, category: Option<&str>, price: i64) -> Option<f64> {
-        let list = self.prices.get(category.unwrap_or(""))?;
-        if list.is_empty() || !self.sorted {
+        if !self.sorted {
             return None;
         }
-        let below = list.partition_point(|&p| p < price);
-        let up_to = list.partition_point(|&p| p <= price);
-        let equal = up_to - below;
-        Some(100.0 * (below as f64 + 0.5 * equal as f64) / list.len() as f64)
+        let ranks = self.ranks.get(category.unwrap_or(""))?;
+        if ranks.lines == 0 {
+            return None;
+        }
+        let at = ranks.steps.partition_point(|&(p, _, _)| p < price);
+        let (below, equal) = match ranks.steps.get(at) {
+            Some(&(p, below, equal)) if p == price => (below, equal),
+            Some(&(_, below, _)) => (below, 0),
+            None => (ranks.lines, 0),
+        };
+        Some(100.0 * (below as f64 + 0.5 * equal as f64) / ranks.lines as f64)
     }
 }
 

@@ -8,11 +8,12 @@ use postgres::types::ToSql;
 
 use super::{PostgresStore, WRITE_LOCK};
 use crate::analytics_model::{
-    CustomerDays, ModelFitInput, ModelFitRecord, PurchaseDay, TraitRecord, TraitWrite,
+    CustomerDays, ModelFitInput, ModelFitRecord, PurchaseDay, TraitPeriod, TraitRecord, TraitWrite,
     TraitWriteCounts,
 };
 use crate::error::StoreResult;
 use crate::sql_common::CustomerDaysGrouper;
+use crate::trait_periods::{TRAIT_PERIODS, periods};
 
 /// Orders and refunds per customer and UTC day, customers in byte order (`COLLATE "C"`).
 const PURCHASE_DAYS: &str = "SELECT i.customer_id, \
@@ -24,28 +25,39 @@ const PURCHASE_DAYS: &str = "SELECT i.customer_id, \
      WHERE o.ordered_at < $1 AND o.kind IN ('order', 'refund') \
      GROUP BY i.customer_id, day ORDER BY i.customer_id COLLATE \"C\", day";
 
-/// Upserts one chunk of traits, appends the changed values to the history and journals one row
-/// per customer naming its changed traits (the `trait_journal` convention); every CTE sees
-/// the traits as they were before the statement, so the comparison is with the old values.
+/// Upserts one chunk of traits, ends the history period of every changed trait whose label (or
+/// value, without labels) changed, and journals one row per customer naming its changed traits
+/// (the `trait_journal` convention); every CTE sees the traits as they were before the
+/// statement, so the comparison is with the old values.
 const WRITE_TRAITS: &str = "WITH input AS ( \
-       SELECT * FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[]) AS t(customer_id, name, value) \
+       SELECT * FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[]) \
+       AS t(customer_id, name, value, label) \
      ), changed AS ( \
+       SELECT i.customer_id, i.name, i.label, t.customer_id IS NULL AS is_new, \
+       coalesce(t.label, t.value) AS old_label, t.label AS stored_label, \
+       coalesce(t.label_since, t.computed_at) AS old_since \
+       FROM input i LEFT JOIN traits t ON t.customer_id = i.customer_id AND t.name = i.name \
+       WHERE t.value IS DISTINCT FROM i.value \
+     ), ended AS ( \
        INSERT INTO trait_history (customer_id, name, value, computed_at) \
-       SELECT i.customer_id, i.name, i.value, $4 FROM input i \
-       LEFT JOIN traits t ON t.customer_id = i.customer_id AND t.name = i.name \
-       WHERE t.value IS DISTINCT FROM i.value RETURNING customer_id, name \
+       SELECT customer_id, name, old_label, old_since FROM changed \
+       WHERE NOT is_new AND (label IS NULL OR stored_label IS DISTINCT FROM label) RETURNING 1 \
      ), journaled AS ( \
        INSERT INTO customer_changes (customer_id, kind, detail) \
        SELECT customer_id, 'trait', string_agg(name, ',' ORDER BY name COLLATE \"C\") \
        FROM changed GROUP BY customer_id RETURNING 1 \
      ), upserted AS ( \
-       INSERT INTO traits (customer_id, name, value, computed_at, model_fit_id) \
-       SELECT customer_id, name, value, $4, $5 FROM input \
+       INSERT INTO traits (customer_id, name, value, computed_at, model_fit_id, label, label_since) \
+       SELECT customer_id, name, value, $5, $6, label, $5 FROM input \
        ON CONFLICT (customer_id, name) DO UPDATE SET value = excluded.value, \
-       computed_at = excluded.computed_at, model_fit_id = excluded.model_fit_id \
+       computed_at = excluded.computed_at, model_fit_id = excluded.model_fit_id, \
+       label = excluded.label, label_since = CASE WHEN excluded.label IS NOT NULL \
+         AND traits.label IS NOT DISTINCT FROM excluded.label \
+         THEN coalesce(traits.label_since, traits.computed_at) ELSE excluded.label_since END \
        WHERE traits.value IS DISTINCT FROM excluded.value RETURNING 1 \
      ) SELECT (SELECT count(*) FROM input), (SELECT count(*) FROM changed), \
-       (SELECT count(*) FROM upserted), (SELECT count(*) FROM journaled)";
+       (SELECT count(*) FROM upserted), (SELECT count(*) FROM journaled), \
+       (SELECT count(*) FROM ended)";
 
 /// Traits sent per statement.
 const TRAIT_CHUNK: usize = 20_000;
@@ -89,15 +101,18 @@ impl PostgresStore {
             let statement = tx.prepare(WRITE_TRAITS)?;
             let mut counts = TraitWriteCounts::default();
             let (mut ids, mut names, mut values) = (Vec::new(), Vec::new(), Vec::new());
+            let mut labels: Vec<Option<String>> = Vec::new();
             let mut more = true;
             while more {
                 ids.clear();
                 names.clear();
                 values.clear();
+                labels.clear();
                 for item in (&mut *traits).take(TRAIT_CHUNK) {
                     ids.push(item.customer_id);
                     names.push(item.name);
                     values.push(item.value);
+                    labels.push(item.label);
                 }
                 more = ids.len() == TRAIT_CHUNK;
                 if ids.is_empty() {
@@ -105,7 +120,7 @@ impl PostgresStore {
                 }
                 let row = tx.query_one(
                     &statement,
-                    &[&ids, &names, &values, &computed_at, &model_fit_id],
+                    &[&ids, &names, &values, &labels, &computed_at, &model_fit_id],
                 )?;
                 let written: i64 = row.try_get(0)?;
                 let changed: i64 = row.try_get(1)?;
@@ -134,6 +149,21 @@ impl PostgresStore {
                     })
                 })
                 .collect()
+        })
+    }
+
+    pub(crate) fn periods_of(
+        &self,
+        customer_id: &str,
+        name: &str,
+    ) -> StoreResult<Vec<TraitPeriod>> {
+        self.read(|session| {
+            let rows = session.query(TRAIT_PERIODS, &[&customer_id, &name])?;
+            let rows = rows
+                .iter()
+                .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+                .collect::<StoreResult<Vec<_>>>()?;
+            Ok(periods(rows))
         })
     }
 

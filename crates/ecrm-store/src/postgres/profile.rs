@@ -13,7 +13,7 @@ use crate::profile_model::{ActivityRecord, PurchaseLineRecord, TicketInput};
 const ACTIVITY: &str = "SELECT i.customer_id, e.id, e.type, e.name, e.occurred_at, e.properties \
      FROM identifiers i JOIN events e ON e.identifier_id = i.id";
 
-const LINES: &str = "SELECT i.customer_id, o.order_key, o.kind, o.ordered_at, \
+const LINES: &str = "SELECT i.customer_id, o.id, o.kind, o.ordered_at, \
        coalesce(l.category, p.category), p.brand, l.quantity, l.unit_price_cents, l.amount_cents \
      FROM identifiers i JOIN orders o ON o.identifier_id = i.id \
      JOIN order_lines l ON l.order_id = o.id LEFT JOIN products p ON p.id = l.product_id \
@@ -87,7 +87,7 @@ impl PostgresStore {
             grouped(conn, LINES, true, customers, &mut |row| {
                 sink(&PurchaseLineRecord {
                     customer_id: row.try_get(0)?,
-                    order_key: row.try_get(1)?,
+                    order_id: row.try_get(1)?,
                     kind: row.try_get(2)?,
                     ordered_at: row.try_get(3)?,
                     category: row.try_get(4)?,

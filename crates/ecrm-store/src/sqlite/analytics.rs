@@ -5,9 +5,12 @@ use ecrm_core::time::Millis;
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::{SqliteStore, lock};
-use crate::analytics_model::{CustomerDays, ModelFitInput, ModelFitRecord, TraitRecord};
+use crate::analytics_model::{
+    CustomerDays, ModelFitInput, ModelFitRecord, TraitPeriod, TraitRecord,
+};
 use crate::error::StoreResult;
 use crate::purchase_scan::PurchaseScan;
+use crate::trait_periods::{TRAIT_PERIODS, periods};
 
 /// Every order and refund before `?1`, in storage order (a plain table scan, no sort).
 const ORDERS_SCAN: &str =
@@ -71,6 +74,19 @@ impl SqliteStore {
                 })
             })?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    pub(crate) fn periods_of(
+        &self,
+        customer_id: &str,
+        name: &str,
+    ) -> StoreResult<Vec<TraitPeriod>> {
+        self.read(|conn| {
+            let mut statement = conn.prepare_cached(TRAIT_PERIODS)?;
+            let rows =
+                statement.query_map([customer_id, name], |row| Ok((row.get(0)?, row.get(1)?)))?;
+            Ok(periods(rows.collect::<Result<Vec<_>, _>>()?))
         })
     }
 

@@ -254,6 +254,10 @@ impl Store for SqliteStore {
         self.traits_of(customer_id)
     }
 
+    fn trait_periods(&self, customer_id: &str, name: &str) -> StoreResult<Vec<crate::TraitPeriod>> {
+        self.periods_of(customer_id, name)
+    }
+
     fn write_model_fit(&self, fit: &crate::ModelFitInput) -> StoreResult<i64> {
         self.fit_insert(fit)
     }

@@ -14,12 +14,14 @@ const ACTIVITY: &str = "SELECT i.customer_id, e.id, e.type, e.name, e.occurred_a
 
 /// Every customer's order lines in storage order: orders scanned by row id, each order's lines
 /// from the clustered primary key (no sort, no random access to the orders table).
-const LINES_SCAN: &str = "SELECT o.identifier_id, o.order_key, o.kind, o.ordered_at, \
-       coalesce(l.category, p.category), p.brand, l.quantity, l.unit_price_cents, l.amount_cents \
-     FROM orders o JOIN order_lines l ON l.order_id = o.id \
-     LEFT JOIN products p ON p.id = l.product_id WHERE o.kind IN ('order', 'refund')";
+/// Every order and refund in row-id order (the orders side of the merge in `purchase_lines`).
+const ORDERS_BY_ID: &str = "SELECT id, identifier_id, kind = 'refund', ordered_at FROM orders \
+     WHERE kind IN ('order', 'refund') ORDER BY id";
+/// Every order line in order-id order, straight from the clustered primary key.
+const LINES_BY_ORDER: &str = "SELECT order_id, product_id, category, quantity, unit_price_cents, \
+     amount_cents FROM order_lines ORDER BY order_id, line_key";
 
-const LINES: &str = "SELECT i.customer_id, o.order_key, o.kind, o.ordered_at, \
+const LINES: &str = "SELECT i.customer_id, o.id, o.kind, o.ordered_at, \
        coalesce(l.category, p.category), p.brand, l.quantity, l.unit_price_cents, l.amount_cents \
      FROM identifiers i JOIN orders o ON o.identifier_id = i.id \
      JOIN order_lines l ON l.order_id = o.id LEFT JOIN products p ON p.id = l.product_id \
@@ -105,48 +107,26 @@ impl SqliteStore {
         customers: Option<&[String]>,
         sink: &mut dyn FnMut(&PurchaseLineRecord<'_>) -> StoreResult<()>,
     ) -> StoreResult<u64> {
-        let mut line = |customer_id: &str, row: &Row<'_>| -> StoreResult<()> {
-            sink(&PurchaseLineRecord {
-                customer_id,
-                order_key: text(row, 1)?,
-                kind: text(row, 2)?,
-                ordered_at: row.get(3)?,
-                category: optional_text(row, 4)?,
-                brand: optional_text(row, 5)?,
-                quantity: row.get(6)?,
-                unit_price_cents: row.get(7)?,
-                amount_cents: row.get(8)?,
-            })
-        };
         self.read(|conn| {
             if customers.is_some() {
                 return grouped(conn, LINES, true, customers, &mut |row| {
-                    line(text(row, 0)?, row)
+                    sink(&PurchaseLineRecord {
+                        customer_id: text(row, 0)?,
+                        order_id: row.get(1)?,
+                        kind: text(row, 2)?,
+                        ordered_at: row.get(3)?,
+                        category: optional_text(row, 4)?,
+                        brand: optional_text(row, 5)?,
+                        quantity: row.get(6)?,
+                        unit_price_cents: row.get(7)?,
+                        amount_cents: row.get(8)?,
+                    })
                 });
             }
-            // Everyone: map identifiers to customers in memory, then scan the orders.
+            // Everyone: identifiers and products mapped in memory, then the orders and the lines
+            // scanned side by side in order-id order (both clustered on it): no join, no seek.
             let tx = conn.unchecked_transaction()?;
-            let mut identifiers = IdentifierMap::default();
-            let mut count = 0u64;
-            {
-                let mut statement =
-                    tx.prepare("SELECT id, customer_id FROM identifiers ORDER BY customer_id")?;
-                let mut rows = statement.query([])?;
-                while let Some(row) = rows.next()? {
-                    identifiers.add(row.get(0)?, text(row, 1)?);
-                }
-                let mut statement = tx.prepare(LINES_SCAN)?;
-                let mut rows = statement.query([])?;
-                while let Some(row) = rows.next()? {
-                    let customer = row
-                        .get::<_, Option<i64>>(0)?
-                        .and_then(|id| identifiers.customer_of(id));
-                    if let Some(customer) = customer {
-                        line(identifiers.customer_id(customer), row)?;
-                        count += 1;
-                    }
-                }
-            }
+            let count = merge_lines(&tx, sink)?;
             tx.commit()?;
             Ok(count)
         })
@@ -201,4 +181,83 @@ impl SqliteStore {
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
     }
+}
+
+/// A catalogue product's category and brand.
+type ProductFacts = (Option<String>, Option<String>);
+
+/// One order or refund of a known customer, as the merge in [`merge_lines`] reads it.
+struct OrderHead {
+    id: i64,
+    customer: Option<u32>,
+    refund: bool,
+    at: Millis,
+}
+
+/// Streams every customer's order lines: the orders and the lines are both read in order-id
+/// order and merged, products and identifiers come from maps built by one scan each.
+fn merge_lines(
+    conn: &rusqlite::Connection,
+    sink: &mut dyn FnMut(&PurchaseLineRecord<'_>) -> StoreResult<()>,
+) -> StoreResult<u64> {
+    let mut identifiers = IdentifierMap::default();
+    let mut statement =
+        conn.prepare("SELECT id, customer_id FROM identifiers ORDER BY customer_id")?;
+    let mut rows = statement.query([])?;
+    while let Some(row) = rows.next()? {
+        identifiers.add(row.get(0)?, text(row, 1)?);
+    }
+    let mut products: foldhash::HashMap<String, ProductFacts> = foldhash::HashMap::default();
+    let mut statement = conn.prepare("SELECT id, category, brand FROM products")?;
+    let mut rows = statement.query([])?;
+    while let Some(row) = rows.next()? {
+        products.insert(row.get(0)?, (row.get(1)?, row.get(2)?));
+    }
+    let mut order_statement = conn.prepare(ORDERS_BY_ID)?;
+    let mut orders = order_statement.query([])?;
+    let next_order = |orders: &mut rusqlite::Rows<'_>| -> StoreResult<Option<OrderHead>> {
+        let Some(row) = orders.next()? else {
+            return Ok(None);
+        };
+        Ok(Some(OrderHead {
+            id: row.get(0)?,
+            customer: row
+                .get::<_, Option<i64>>(1)?
+                .and_then(|id| identifiers.customer_of(id)),
+            refund: row.get(2)?,
+            at: row.get(3)?,
+        }))
+    };
+    let mut order = next_order(&mut orders)?;
+    let mut line_statement = conn.prepare(LINES_BY_ORDER)?;
+    let mut lines = line_statement.query([])?;
+    let mut count = 0u64;
+    while let Some(row) = lines.next()? {
+        let order_id: i64 = row.get(0)?;
+        while order.as_ref().is_some_and(|head| head.id < order_id) {
+            order = next_order(&mut orders)?;
+        }
+        let Some(head) = order.as_ref().filter(|head| head.id == order_id) else {
+            continue;
+        };
+        let Some(customer) = head.customer else {
+            continue;
+        };
+        let product = optional_text(row, 1)?.and_then(|id| products.get(id));
+        let category = optional_text(row, 2)?
+            .or_else(|| product.and_then(|(category, _)| category.as_deref()));
+        sink(&PurchaseLineRecord {
+            customer_id: identifiers.customer_id(customer),
+            order_id,
+            kind: if head.refund { "refund" } else { "order" },
+            ordered_at: head.at,
+            category,
+            brand: product.and_then(|(_, brand)| brand.as_deref()),
+            quantity: row.get(3)?,
+            unit_price_cents: row.get(4)?,
+            amount_cents: row.get(5)?,
+        })?;
+        count += 1;
+    }
+    Ok(count)
 }

@@ -1,5 +1,6 @@
 //! Trait writes for SQLite. Each trait is looked up by its key and written only when its value
-//! changed (an insert or an update, with its history row); every customer whose traits changed
+//! changed (an insert or an update; a changed label also ends its history period in
+//! `trait_history`); every customer whose traits changed
 //! gets one change-journal row naming them. All of these are single-row statements, so SQLite
 //! needs no statement journal for them (the upsert with a trigger it replaced spent a third of
 //! its time copying pages into one). Traits are committed in transactions of `CHUNK`, so a
@@ -17,15 +18,27 @@ use crate::trait_journal::TraitJournal;
 /// Traits written per transaction.
 const CHUNK: usize = 50_000;
 
-const CURRENT: &str = "SELECT value FROM traits WHERE customer_id = ?1 AND name = ?2";
-const INSERT: &str = "INSERT INTO traits (customer_id, name, value, computed_at, model_fit_id) \
-     VALUES (?1, ?2, ?3, ?4, ?5)";
-const UPDATE: &str = "UPDATE traits SET value = ?3, computed_at = ?4, model_fit_id = ?5 \
+const CURRENT: &str = "SELECT value, label, coalesce(label_since, computed_at) FROM traits \
      WHERE customer_id = ?1 AND name = ?2";
-const HISTORY: &str = "INSERT OR REPLACE INTO trait_history (customer_id, name, value, computed_at) \
+const INSERT: &str = "INSERT INTO traits \
+     (customer_id, name, value, computed_at, model_fit_id, label, label_since) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+const UPDATE: &str = "UPDATE traits SET value = ?3, computed_at = ?4, model_fit_id = ?5, \
+     label = ?6, label_since = ?7 WHERE customer_id = ?1 AND name = ?2";
+const END_PERIOD: &str = "INSERT OR REPLACE INTO trait_history (customer_id, name, value, computed_at) \
      VALUES (?1, ?2, ?3, ?4)";
 const JOURNAL: &str =
     "INSERT INTO customer_changes (customer_id, kind, detail) VALUES (?1, 'trait', ?2)";
+
+/// A stored trait whose value differs from the one being written.
+struct Stored {
+    /// Its label, or its whole value when it has none (what its history period shows).
+    label: String,
+    /// Whether it had a label.
+    labelled: bool,
+    /// When its period began.
+    since: Millis,
+}
 
 impl SqliteStore {
     pub(crate) fn traits_write(
@@ -59,36 +72,69 @@ impl SqliteStore {
             let mut current = tx.prepare_cached(CURRENT)?;
             let mut insert = tx.prepare_cached(INSERT)?;
             let mut update = tx.prepare_cached(UPDATE)?;
-            let mut history = tx.prepare_cached(HISTORY)?;
+            let mut end_period = tx.prepare_cached(END_PERIOD)?;
             let mut journal_insert = tx.prepare_cached(JOURNAL)?;
             let mut journal = TraitJournal::default();
             for item in traits.take(CHUNK) {
                 taken += 1;
                 counts.written += 1;
                 // Compared here rather than in SQL: binding the value would copy it once more.
-                let same: Option<bool> = current
+                let stored: Option<Option<Stored>> = current
                     .query_row(params![item.customer_id, item.name], |row| {
-                        Ok(row.get_ref(0)?.as_str().ok() == Some(item.value.as_str()))
+                        if row.get_ref(0)?.as_str().ok() == Some(item.value.as_str()) {
+                            return Ok(None);
+                        }
+                        let label: Option<String> = row.get(1)?;
+                        let labelled = label.is_some();
+                        Ok(Some(Stored {
+                            label: match label {
+                                Some(label) => label,
+                                None => row.get(0)?,
+                            },
+                            labelled,
+                            since: row.get(2)?,
+                        }))
                     })
                     .optional()?;
-                let write = match same {
-                    Some(true) => continue,
-                    Some(false) => &mut update,
-                    None => &mut insert,
-                };
-                write.execute(params![
-                    item.customer_id,
-                    item.name,
-                    item.value,
-                    computed_at,
-                    model_fit_id
-                ])?;
-                history.execute(params![
-                    item.customer_id,
-                    item.name,
-                    item.value,
-                    computed_at
-                ])?;
+                match stored {
+                    Some(None) => continue,
+                    None => {
+                        insert.execute(params![
+                            item.customer_id,
+                            item.name,
+                            item.value,
+                            computed_at,
+                            model_fit_id,
+                            item.label,
+                            computed_at
+                        ])?;
+                    }
+                    Some(Some(stored)) => {
+                        let same_class = item.label.is_some()
+                            && stored.labelled
+                            && item.label.as_deref() == Some(stored.label.as_str());
+                        let since = if same_class {
+                            stored.since
+                        } else {
+                            end_period.execute(params![
+                                item.customer_id,
+                                item.name,
+                                stored.label,
+                                stored.since
+                            ])?;
+                            computed_at
+                        };
+                        update.execute(params![
+                            item.customer_id,
+                            item.name,
+                            item.value,
+                            computed_at,
+                            model_fit_id,
+                            item.label,
+                            since
+                        ])?;
+                    }
+                }
                 counts.changed += 1;
                 if let Some((customer, names)) = journal.changed(&item.customer_id, &item.name) {
                     journal_insert.execute(params![customer, names])?;

@@ -68,6 +68,7 @@ pub fn traits_upsert_and_record_changes(store: &dyn Store) {
             customer_id: "c1".to_string(),
             name: name.to_string(),
             value: value.to_string(),
+            label: None,
         });
         store.write_traits(&mut items, at, Some(7)).expect("traits")
     };
@@ -94,6 +95,53 @@ pub fn traits_upsert_and_record_changes(store: &dyn Store) {
             .written,
         0
     );
+}
+
+pub fn trait_history_keeps_periods_of_labels(store: &dyn Store) {
+    let write = |name: &str, value: &str, label: Option<&str>, at: i64| {
+        let mut items = std::iter::once(TraitWrite {
+            customer_id: "c1".to_string(),
+            name: name.to_string(),
+            value: value.to_string(),
+            label: label.map(str::to_string),
+        });
+        store.write_traits(&mut items, at, None).expect("traits")
+    };
+    // Labelled: numbers that drift within a class start no period; a new class does.
+    write("rfm", "{\"recency\":1}", Some("champions"), 100);
+    write("rfm", "{\"recency\":2}", Some("champions"), 200);
+    write("rfm", "{\"recency\":2}", Some("champions"), 250);
+    write("rfm", "{\"recency\":90}", Some("at_risk"), 300);
+    write("rfm", "{\"recency\":91}", Some("at_risk"), 400);
+    let periods = store.trait_periods("c1", "rfm").expect("periods");
+    let seen: Vec<(i64, Option<i64>, &str)> = periods
+        .iter()
+        .map(|p| (p.since, p.until, p.label.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [(100, Some(300), "champions"), (300, None, "at_risk")]
+    );
+    let current = store.customer_traits("c1").expect("read");
+    assert_eq!(current[0].value, "{\"recency\":91}");
+    assert_eq!(current[0].computed_at, 400);
+    // Without a label every new value is a period of its own.
+    write("behaviour", "{\"views\":1}", None, 100);
+    write("behaviour", "{\"views\":1}", None, 150);
+    write("behaviour", "{\"views\":2}", None, 200);
+    let periods = store.trait_periods("c1", "behaviour").expect("periods");
+    let seen: Vec<(i64, Option<i64>, &str)> = periods
+        .iter()
+        .map(|p| (p.since, p.until, p.label.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (100, Some(200), "{\"views\":1}"),
+            (200, None, "{\"views\":2}")
+        ]
+    );
+    assert!(store.trait_periods("c1", "clv").expect("none").is_empty());
 }
 
 pub fn model_fits_are_versioned(store: &dyn Store) {

@@ -198,6 +198,7 @@ pub fn trait_values_and_event_counts(store: &dyn Store) {
         customer_id: customer.to_string(),
         name: name.to_string(),
         value: value.to_string(),
+        label: None,
     });
     store.write_traits(&mut writes, 10, None).expect("traits");
     let mut seen = Vec::new();

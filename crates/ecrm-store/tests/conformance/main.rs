@@ -70,6 +70,7 @@ conformance_suite!(
     tracking::whole_refunds_return_what_is_left_of_the_stored_order,
     analytics::purchase_days_merge_same_day_and_skip_guests,
     analytics::traits_upsert_and_record_changes,
+    analytics::trait_history_keeps_periods_of_labels,
     analytics::model_fits_are_versioned,
     profile::activity_and_lines_are_grouped_by_customer,
     profile::complaint_tickets_are_counted_per_customer,

@@ -79,6 +79,7 @@ pub fn change_cursor_reports_what_changed(store: &dyn Store) {
         customer_id: u1.clone(),
         name: "rfm".to_string(),
         value: "{\"r\":5}".to_string(),
+        label: None,
     }];
     store
         .write_traits(&mut traits.into_iter(), 4, None)
@@ -117,6 +118,7 @@ pub fn change_cursor_reports_what_changed(store: &dyn Store) {
         customer_id: u1.clone(),
         name: "rfm".to_string(),
         value: "{\"r\":5}".to_string(),
+        label: None,
     }];
     store
         .write_traits(&mut same.into_iter(), 5, None)
@@ -129,6 +131,7 @@ pub fn change_cursor_reports_what_changed(store: &dyn Store) {
         customer_id: u1.clone(),
         name: name.to_string(),
         value: value.to_string(),
+        label: None,
     };
     let several = vec![
         trait_write("clv", "{\"p_alive\":0.5}"),
@@ -237,6 +240,7 @@ pub fn segment_facts_and_event_aggregates(store: &dyn Store) {
                 customer_id: a.clone(),
                 name: "lifecycle".to_string(),
                 value: "{\"stage\":\"active\"}".to_string(),
+                label: None,
             }]
             .into_iter(),
             3,

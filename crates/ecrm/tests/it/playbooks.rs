@@ -81,6 +81,7 @@ fn set_lifecycle(store: &dyn Store, customer: &str, stage: &str, at: i64) {
         customer_id: customer.to_string(),
         name: "lifecycle".to_string(),
         value: json!({ "stage": stage }).to_string(),
+        label: None,
     };
     store
         .write_traits(&mut std::iter::once(write), at, None)

@@ -52,18 +52,21 @@ fn seed(store: &dyn Store) {
                 customer_id: id.clone(),
                 name: "lifecycle".to_string(),
                 value: json!({ "stage": stages[i % 4] }).to_string(),
+                label: None,
             });
         }
         traits.push(TraitWrite {
             customer_id: id.clone(),
             name: "rfm".to_string(),
             value: json!({ "r": i % 5 + 1, "monetary_cents": i * 1_000 }).to_string(),
+            label: None,
         });
         if i % 2 == 0 {
             traits.push(TraitWrite {
                 customer_id: id,
                 name: "interests".to_string(),
                 value: json!({ "category": { "shoes": (i % 10) as f64 / 10.0 } }).to_string(),
+                label: None,
             });
         }
     }

@@ -53,6 +53,7 @@ fn set_trait(store: &dyn Store, customer: &str, name: &str, value: Value) {
         customer_id: customer.to_string(),
         name: name.to_string(),
         value: value.to_string(),
+        label: None,
     };
     store
         .write_traits(&mut std::iter::once(write), 2, None)

@@ -35,6 +35,7 @@ use super::clv::{
 };
 use super::profile::{ProfileCounts, ProfileRun, load_lines, spending_traits, write_event_traits};
 use super::rfm::rfm_rows;
+use super::write_back::{merge_by_customer, write_traits_pipelined};
 use super::{date_of, day_of, load_purchases};
 use crate::app::AppError;
 
@@ -199,22 +200,23 @@ pub fn run_compute(
         complaints: &complaints,
         options,
     };
-    let traits = rows
-        .iter()
-        .zip(&classes)
-        .flat_map(|(row, class)| {
-            let index = table.position(&row.customer_id).unwrap_or(usize::MAX);
-            let days = if index == usize::MAX {
-                &[][..]
-            } else {
-                table.days_of(index)
-            };
-            let prediction = predictions.get(index).and_then(Option::as_ref);
-            customer_traits(row, *class, days, prediction, &context)
-        })
-        .chain(prospect_ids.iter().map(|id| prospect_trait(id)))
-        .chain(spending_traits(&lines));
-    let counts = super::write_back::write_traits_pipelined(store, traits, now, Some(run_id))?;
+    let customers_with_orders = rows.iter().zip(&classes).flat_map(|(row, class)| {
+        let index = table.position(&row.customer_id).unwrap_or(usize::MAX);
+        let days = if index == usize::MAX {
+            &[][..]
+        } else {
+            table.days_of(index)
+        };
+        let prediction = predictions.get(index).and_then(Option::as_ref);
+        customer_traits(row, *class, days, prediction, &context)
+    });
+    // One pass in customer order: each customer's rows are written together, once.
+    let traits = merge_by_customer(vec![
+        Box::new(customers_with_orders),
+        Box::new(prospect_ids.iter().map(|id| prospect_trait(id))),
+        Box::new(spending_traits(&lines)),
+    ]);
+    let counts = write_traits_pipelined(store, traits, now, Some(run_id))?;
     timer.lap("write_back");
 
     let profile_run = ProfileRun {
@@ -294,6 +296,7 @@ fn prospect_trait(customer_id: &str) -> TraitWrite {
             "days_since_last": null, "gap_before_last": null,
         })
         .to_string(),
+        label: Some(LifecycleStage::Prospect.name().to_string()),
     }
 }
 
@@ -311,11 +314,13 @@ fn customer_traits(
         complaints,
         options,
     } = *context;
-    let trait_of = |name: &str, value: Value| TraitWrite {
+    let trait_of = |name: &str, value: Value, label: String| TraitWrite {
         customer_id: row.customer_id.clone(),
         name: name.to_string(),
         value: value.to_string(),
+        label: Some(label),
     };
+    let segment = rf_segment(row.r_score, row.f_score).name();
     let mut out = Vec::with_capacity(5);
     out.push(trait_of(
         "rfm",
@@ -323,8 +328,9 @@ fn customer_traits(
             "recency_days": row.recency_days, "frequency": row.frequency,
             "monetary_cents": row.monetary_cents, "r": row.r_score, "f": row.f_score,
             "m": row.m_score, "class": class.chinese_name(), "class_en": class.english_name(),
-            "segment": rf_segment(row.r_score, row.f_score).name(),
+            "segment": segment,
         }),
+        format!("{segment}/{}", class.english_name()),
     ));
     let order_days: Vec<i64> = days
         .iter()
@@ -337,13 +343,15 @@ fn customer_traits(
         gap_before_last: (order_days.len() >= 2)
             .then(|| order_days[order_days.len() - 1] - order_days[order_days.len() - 2]),
     };
+    let stage = lifecycle_stage(&input, &options.lifecycle).name();
     out.push(trait_of(
         "lifecycle",
         json!({
-            "stage": lifecycle_stage(&input, &options.lifecycle).name(),
+            "stage": stage,
             "days_since_first": input.days_since_first, "days_since_last": input.days_since_last,
             "gap_before_last": input.gap_before_last,
         }),
+        stage.to_string(),
     ));
     let ordered: i64 = days.iter().map(|d| d.order_cents).sum();
     let refunded: i64 = -days.iter().map(|d| d.refund_cents).sum::<i64>();
@@ -354,28 +362,34 @@ fn customer_traits(
     };
     let churn_risk = prediction.map(|p| 1.0 - p.probability_alive);
     let complaints = complaints.get(&row.customer_id).copied().unwrap_or(0);
+    let level = risk_level(churn_risk, refund_rate, complaints, &options.risk);
     out.push(trait_of(
         "risk_level",
         json!({
-            "level": risk_level(churn_risk, refund_rate, complaints, &options.risk),
+            "level": level,
             "churn_risk": churn_risk, "refund_rate": refund_rate, "complaints": complaints,
         }),
+        level.to_string(),
     ));
     if let Some(p) = prediction {
         let risk = 1.0 - p.probability_alive;
+        let band = churn_band(risk, &options.risk);
         out.push(trait_of(
             "clv",
             json!({
                 "x": p.history.frequency, "t_x": p.history.recency, "T": p.history.age,
                 "m_x": p.history.mean_value, "expected_purchases_365d": p.expected_purchases,
                 "p_alive": p.probability_alive, "churn_risk": risk,
-                "churn_band": churn_band(risk, &options.risk),
+                "churn_band": band,
                 "expected_order_value": p.expected_order_value, "clv_12m": p.clv,
             }),
+            band.to_string(),
         ));
+        let tier = value_tier(p.clv, cutoffs);
         out.push(trait_of(
             "value_tier",
-            json!({ "tier": value_tier(p.clv, cutoffs), "clv_12m": p.clv }),
+            json!({ "tier": tier, "clv_12m": p.clv }),
+            tier.to_string(),
         ));
     }
     out

@@ -8,9 +8,7 @@
 //! customers without a single interest signal (no categorised view, cart add or purchase) no
 //! `interests`.
 
-use std::collections::HashMap;
-
-use ecrm_core::analytics::activity::{Activity, PurchaseLine};
+use ecrm_core::analytics::activity::{Activity, EventProperties, PurchaseLine};
 use ecrm_core::analytics::behaviour::behaviour;
 use ecrm_core::analytics::interests::{InterestRules, interests};
 use ecrm_core::analytics::spending::{PriceIndex, spending};
@@ -46,7 +44,7 @@ pub struct LineTable {
     lines: Vec<CompactLine>,
     /// Interned category and brand names; index 0 is "none".
     names: Vec<String>,
-    name_index: HashMap<String, u32>,
+    name_index: foldhash::HashMap<String, u32>,
 }
 
 impl LineTable {
@@ -126,10 +124,10 @@ pub fn load_lines(
         names: vec![String::new()],
         ..LineTable::default()
     };
-    let mut customer_index: HashMap<String, u32> = HashMap::new();
+    let mut customer_index: foldhash::HashMap<String, u32> = foldhash::HashMap::default();
     let mut rows: Vec<(u32, CompactLine)> = Vec::new();
     let mut last_customer: Option<(String, u32)> = None;
-    let mut last_order: Option<(u32, String)> = None;
+    let mut last_order: Option<(u32, i64)> = None;
     let mut orders = 0u32;
     store.customer_purchase_lines(customers, &mut |line| {
         if line.ordered_at >= until {
@@ -159,18 +157,9 @@ pub fn load_lines(
                 index
             }
         };
-        let same_order =
-            matches!(&last_order, Some((c, key)) if *c == customer && key == line.order_key);
-        if !same_order {
+        if last_order != Some((customer, line.order_id)) {
             orders += 1;
-            match &mut last_order {
-                Some((c, key)) => {
-                    *c = customer;
-                    key.clear();
-                    key.push_str(line.order_key);
-                }
-                None => last_order = Some((customer, line.order_key.to_string())),
-            }
+            last_order = Some((customer, line.order_id));
         }
         let category = table.intern(line.category);
         let brand = table.intern(line.brand);
@@ -201,36 +190,45 @@ pub fn load_lines(
     for (position, &customer) in order.iter().enumerate() {
         rank[customer as usize] = position as u32;
     }
-    rows.sort_by_key(|(customer, _)| rank[*customer as usize]);
     let mut ids: Vec<String> = order
         .iter()
         .map(|&c| std::mem::take(&mut table.ids[c as usize]))
         .collect();
     std::mem::swap(&mut table.ids, &mut ids);
-    table.offsets = Vec::with_capacity(table.ids.len() + 1);
-    table.offsets.push(0);
-    table.lines = Vec::with_capacity(rows.len());
-    let mut current = None;
+    // A counting sort by rank: every customer's lines in arrival order, no comparisons.
+    let mut offsets = vec![0usize; table.ids.len() + 1];
+    for (customer, _) in &rows {
+        offsets[rank[*customer as usize] as usize + 1] += 1;
+    }
+    for index in 1..offsets.len() {
+        offsets[index] += offsets[index - 1];
+    }
+    let mut next = offsets.clone();
+    let placeholder = rows.first().map(|(_, line)| *line);
+    table.lines = match placeholder {
+        Some(line) => vec![line; rows.len()],
+        None => Vec::new(),
+    };
     for (customer, line) in rows {
-        if current.is_some_and(|c| c != customer) {
-            table.offsets.push(table.lines.len());
-        }
-        current = Some(customer);
-        table.lines.push(line);
+        let slot = &mut next[rank[customer as usize] as usize];
+        table.lines[*slot] = line;
+        *slot += 1;
     }
-    if current.is_some() {
-        table.offsets.push(table.lines.len());
-    }
+    table.offsets = offsets;
     Ok(table)
 }
 
 /// The `spending` trait of every customer in `table`.
 pub fn spending_traits(table: &LineTable) -> impl Iterator<Item = TraitWrite> + '_ {
     let index = table.price_index();
-    (0..table.len()).map(move |i| TraitWrite {
-        customer_id: table.ids[i].clone(),
-        name: "spending".to_string(),
-        value: json_text(&spending(&table.lines_of(i), &index)),
+    (0..table.len()).map(move |i| {
+        let spending = spending(&table.lines_of(i), &index);
+        TraitWrite {
+            customer_id: table.ids[i].clone(),
+            name: "spending".to_string(),
+            value: json_text(&spending),
+            label: Some(spending.price_band.unwrap_or("none").to_string()),
+        }
     })
 }
 
@@ -242,17 +240,19 @@ fn json_text(value: &impl Serialize) -> String {
 /// customer.
 fn event_traits_of(
     customer_id: &str,
-    activities: &mut [(i64, Activity)],
+    activities: &mut Vec<(i64, Activity)>,
     lines: &[PurchaseLine<'_>],
     as_of: Millis,
     rules: &InterestRules,
 ) -> Vec<TraitWrite> {
     activities.sort_by_key(|(id, activity)| (activity.at, *id));
-    let list: Vec<Activity> = activities.iter().map(|(_, a)| a.clone()).collect();
+    let list: Vec<Activity> = activities.drain(..).map(|(_, a)| a).collect();
+    // Behaviour and interests follow every event: their whole value is what the history keeps.
     let trait_of = |name: &str, value: String| TraitWrite {
         customer_id: customer_id.to_string(),
         name: name.to_string(),
         value,
+        label: None,
     };
     let mut out = Vec::with_capacity(2);
     if !list.is_empty() {
@@ -265,12 +265,20 @@ fn event_traits_of(
     out
 }
 
+/// One event reduced to its activity; the properties are read straight from their text, with
+/// a full parse only for objects that reader does not take (duplicate keys).
 fn reduce(record: &ActivityRecord<'_>) -> (i64, Activity) {
-    let properties = serde_json::from_str(record.properties).unwrap_or(serde_json::Value::Null);
-    (
-        record.event_id,
-        Activity::from_event(record.kind, record.name, record.occurred_at, &properties),
-    )
+    let activity = match EventProperties::parse(record.properties) {
+        Some(properties) => {
+            Activity::from_event(record.kind, record.name, record.occurred_at, &properties)
+        }
+        None => {
+            let properties =
+                serde_json::from_str(record.properties).unwrap_or(serde_json::Value::Null);
+            Activity::from_event(record.kind, record.name, record.occurred_at, &properties)
+        }
+    };
+    (record.event_id, activity)
 }
 
 /// The settings of one profile pass.
@@ -360,7 +368,7 @@ pub fn write_event_traits(
         let own = lines.lines_of(index);
         pending.extend(event_traits_of(
             lines.id(index),
-            &mut [],
+            &mut Vec::new(),
             &own,
             as_of,
             rules,

@@ -42,3 +42,75 @@ pub fn write_traits_pipelined(
         counts
     })
 }
+
+/// A stream of traits in customer-id byte order, a customer's traits together.
+pub type CustomerStream<'a> = Box<dyn Iterator<Item = TraitWrite> + Send + 'a>;
+
+/// Merges streams that are each in customer-id byte order into one in that order, every
+/// customer's traits from all streams together: the store then writes each customer's rows
+/// once, front to back, with one journal row per customer.
+pub fn merge_by_customer(
+    streams: Vec<CustomerStream<'_>>,
+) -> impl Iterator<Item = TraitWrite> + Send + '_ {
+    let mut streams: Vec<_> = streams.into_iter().map(Iterator::peekable).collect();
+    let mut pending = std::collections::VecDeque::new();
+    std::iter::from_fn(move || {
+        if pending.is_empty() {
+            let first = streams
+                .iter_mut()
+                .filter_map(|stream| stream.peek().map(|t| t.customer_id.clone()))
+                .min_by(|a, b| a.as_bytes().cmp(b.as_bytes()))?;
+            for stream in &mut streams {
+                while let Some(item) = stream.next_if(|t| t.customer_id == first) {
+                    pending.push_back(item);
+                }
+            }
+        }
+        pending.pop_front()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use ecrm_store::TraitWrite;
+
+    use super::{CustomerStream, merge_by_customer};
+
+    fn stream(items: &[(&str, &str)]) -> CustomerStream<'static> {
+        let items: Vec<TraitWrite> = items
+            .iter()
+            .map(|(customer, name)| TraitWrite {
+                customer_id: customer.to_string(),
+                name: name.to_string(),
+                value: "1".to_string(),
+                label: None,
+            })
+            .collect();
+        Box::new(items.into_iter())
+    }
+
+    #[test]
+    fn merges_in_byte_order_with_each_customer_together() {
+        let merged: Vec<(String, String)> = merge_by_customer(vec![
+            stream(&[("a", "rfm"), ("a", "clv"), ("c", "rfm")]),
+            stream(&[("b", "lifecycle")]),
+            stream(&[("a", "spending"), ("c", "spending"), ("d", "spending")]),
+        ])
+        .map(|t| (t.customer_id, t.name))
+        .collect();
+        let expected = [
+            ("a", "rfm"),
+            ("a", "clv"),
+            ("a", "spending"),
+            ("b", "lifecycle"),
+            ("c", "rfm"),
+            ("c", "spending"),
+            ("d", "spending"),
+        ];
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(c, n)| (c.to_string(), n.to_string()))
+            .collect();
+        assert_eq!(merged, expected);
+    }
+}
