@@ -66,8 +66,9 @@ pub trait Store: crate::PlaybookStore + Send + Sync {
     /// The latest stored fit of `model`.
     fn latest_model_fit(&self, model: &str) -> StoreResult<Option<ModelFitRecord>>;
 
-    /// Streams the tracked events of known customers (every customer, or those listed), grouped
-    /// by customer in customer-id byte order (within a customer in no set order); returns the count.
+    /// Streams the tracked events of known customers: of every customer in no set order (SQLite:
+    /// storage order, one sequential read), or of the listed customers grouped by customer in
+    /// customer-id byte order (within a customer in no set order); returns the count.
     fn customer_activity(
         &self,
         customers: Option<&[String]>,

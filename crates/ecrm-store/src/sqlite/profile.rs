@@ -14,6 +14,10 @@ const ACTIVITY: &str = "SELECT i.customer_id, e.id, e.type, e.name, e.occurred_a
 
 /// Every customer's order lines in storage order: orders scanned by row id, each order's lines
 /// from the clustered primary key (no sort, no random access to the orders table).
+/// Every event in storage order (the whole-store activity pass).
+const EVENTS_SCAN: &str =
+    "SELECT identifier_id, id, type, name, occurred_at, properties FROM events";
+
 /// Every order and refund in row-id order (the orders side of the merge in `purchase_lines`).
 const ORDERS_BY_ID: &str = "SELECT id, identifier_id, kind = 'refund', ordered_at FROM orders \
      WHERE kind IN ('order', 'refund') ORDER BY id";
@@ -89,6 +93,34 @@ impl SqliteStore {
         sink: &mut dyn FnMut(&ActivityRecord<'_>) -> StoreResult<()>,
     ) -> StoreResult<u64> {
         self.read(|conn| {
+            if customers.is_none() {
+                // Everyone: the events table in storage order (one sequential read of it), each
+                // event's customer from an in-memory map of the identifiers.
+                let tx = conn.unchecked_transaction()?;
+                let identifiers = identifier_map(&tx)?;
+                let mut statement = tx.prepare(EVENTS_SCAN)?;
+                let mut rows = statement.query([])?;
+                let mut count = 0u64;
+                while let Some(row) = rows.next()? {
+                    let customer = row
+                        .get::<_, Option<i64>>(0)?
+                        .and_then(|id| identifiers.customer_of(id));
+                    let Some(customer) = customer else { continue };
+                    sink(&ActivityRecord {
+                        customer_id: identifiers.customer_id(customer),
+                        event_id: row.get(1)?,
+                        kind: text(row, 2)?,
+                        name: optional_text(row, 3)?,
+                        occurred_at: row.get(4)?,
+                        properties: text(row, 5)?,
+                    })?;
+                    count += 1;
+                }
+                drop(rows);
+                drop(statement);
+                tx.commit()?;
+                return Ok(count);
+            }
             grouped(conn, ACTIVITY, false, customers, &mut |row| {
                 sink(&ActivityRecord {
                     customer_id: text(row, 0)?,
@@ -200,13 +232,7 @@ fn merge_lines(
     conn: &rusqlite::Connection,
     sink: &mut dyn FnMut(&PurchaseLineRecord<'_>) -> StoreResult<()>,
 ) -> StoreResult<u64> {
-    let mut identifiers = IdentifierMap::default();
-    let mut statement =
-        conn.prepare("SELECT id, customer_id FROM identifiers ORDER BY customer_id")?;
-    let mut rows = statement.query([])?;
-    while let Some(row) = rows.next()? {
-        identifiers.add(row.get(0)?, text(row, 1)?);
-    }
+    let identifiers = identifier_map(conn)?;
     let mut products: foldhash::HashMap<String, ProductFacts> = foldhash::HashMap::default();
     let mut statement = conn.prepare("SELECT id, category, brand FROM products")?;
     let mut rows = statement.query([])?;
@@ -260,4 +286,16 @@ fn merge_lines(
         count += 1;
     }
     Ok(count)
+}
+
+/// Identifier row ids to customers, from one scan of the identifiers in customer order.
+fn identifier_map(conn: &rusqlite::Connection) -> StoreResult<IdentifierMap> {
+    let mut identifiers = IdentifierMap::default();
+    let mut statement =
+        conn.prepare("SELECT id, customer_id FROM identifiers ORDER BY customer_id")?;
+    let mut rows = statement.query([])?;
+    while let Some(row) = rows.next()? {
+        identifiers.add(row.get(0)?, text(row, 1)?);
+    }
+    Ok(identifiers)
 }

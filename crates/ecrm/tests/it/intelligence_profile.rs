@@ -308,3 +308,101 @@ fn imported_events_update_interests_through_the_updater() {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
 }
+
+#[test]
+fn the_whole_store_pass_gives_the_same_traits_as_the_per_customer_pass() {
+    use ecrm::app::intelligence::profile::{ProfileRun, load_lines, write_event_traits};
+    let dir = TempDir::new("profile-passes");
+    let store = fresh_store(&dir);
+    let lines = [
+        order_line("o1", 1, "ann", T0 + 10 * DAY, "shoes", 5_000),
+        order_line("o2", 2, "cat", T0 + 12 * DAY, "bags", 2_500),
+    ];
+    store.write_orders(&lines, &ctx()).expect("orders");
+    let s = T0 + 50 * DAY;
+    let events = [
+        // Out of time order in storage, two at the same millisecond, an escaped string, a
+        // numeric category and a search term: the whole-store pass groups them in memory.
+        event(
+            "e1",
+            "bob",
+            "track",
+            "Product Viewed",
+            s + 60_000,
+            json!({"category": 7, "brand": "acme"}),
+        ),
+        event(
+            "e2",
+            "ann",
+            "page",
+            "Category",
+            s,
+            json!({"path": "/c/hats", "dwell_seconds": 30}),
+        ),
+        event(
+            "e3",
+            "bob",
+            "track",
+            "Product Viewed",
+            s,
+            json!({"category": "caf\u{e9} \"x\"", "dwell_seconds": 999}),
+        ),
+        event(
+            "e4",
+            "bob",
+            "track",
+            "Product Added",
+            s,
+            json!({"category": "hats"}),
+        ),
+        event(
+            "e5",
+            "ann",
+            "track",
+            "Products Searched",
+            s + 5_000,
+            json!({"query": " Felt Hat "}),
+        ),
+        event(
+            "e6",
+            "ann",
+            "track",
+            "Checkout Started",
+            s + 9_000,
+            json!({"order_id": 42, "coupon": "X1"}),
+        ),
+        event(
+            "e7",
+            "bob",
+            "track",
+            "Product Viewed",
+            s + 90 * DAY,
+            json!({"category": "late"}),
+        ),
+    ];
+    store.write_events(&events, &ctx()).expect("events");
+    let until = T0 + 100 * DAY;
+    let run = ProfileRun {
+        as_of: until,
+        until,
+        rules: InterestRules::STANDARD,
+        model_fit_id: None,
+    };
+    let all = load_lines(&*store, None, until).expect("lines");
+    let whole = write_event_traits(&*store, None, &all, &run).expect("whole pass");
+    assert_eq!(
+        whole.customers, 3,
+        "ann and bob with events, cat with lines only"
+    );
+    assert_eq!(whole.events, 6, "the event after the cut-off is left out");
+    let bob = trait_value(&*store, "bob", "interests");
+    assert!(bob["category"].get("7").is_some(), "{bob}");
+    let listed: Vec<String> = ["ann", "bob", "cat"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let some = load_lines(&*store, Some(&listed), until).expect("lines");
+    let again = write_event_traits(&*store, Some(&listed), &some, &run).expect("per customer");
+    assert_eq!(again.written, whole.written);
+    assert_eq!(again.changed, 0, "both passes compute the same values");
+}

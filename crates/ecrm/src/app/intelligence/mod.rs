@@ -4,6 +4,7 @@
 //! Every use case starts from one streamed store query (`Store::customer_purchase_days`) loaded
 //! into a flat, compact table, then runs the pure models of `ecrm_core::analytics`.
 
+pub mod activity_table;
 pub mod clv;
 pub mod compute;
 pub mod profile;

@@ -16,6 +16,8 @@ use ecrm_core::time::Millis;
 use ecrm_store::{ActivityRecord, Store, TraitWrite};
 use serde::Serialize;
 
+use super::activity_table::ActivityTable;
+use super::write_back::write_traits_pipelined;
 use crate::app::AppError;
 
 /// The model name of the stored context of event-driven profile writes.
@@ -267,7 +269,7 @@ fn event_traits_of(
 
 /// One event reduced to its activity; the properties are read straight from their text, with
 /// a full parse only for objects that reader does not take (duplicate keys).
-fn reduce(record: &ActivityRecord<'_>) -> (i64, Activity) {
+pub(super) fn reduce(record: &ActivityRecord<'_>) -> (i64, Activity) {
     let activity = match EventProperties::parse(record.properties) {
         Some(properties) => {
             Activity::from_event(record.kind, record.name, record.occurred_at, &properties)
@@ -316,6 +318,9 @@ pub fn write_event_traits(
     lines: &LineTable,
     run: &ProfileRun,
 ) -> Result<ProfileCounts, AppError> {
+    if customers.is_none() {
+        return write_all_event_traits(store, lines, run);
+    }
     let ProfileRun {
         as_of,
         until,
@@ -380,4 +385,57 @@ pub fn write_event_traits(
     }
     flush(&mut pending, &mut counts)?;
     Ok(counts)
+}
+
+/// The whole-store pass: every customer with events or lines, the events read in one sequential
+/// scan and grouped in memory, the traits built on a second thread in customer order while the
+/// store writes the ones before.
+fn write_all_event_traits(
+    store: &dyn Store,
+    lines: &LineTable,
+    run: &ProfileRun,
+) -> Result<ProfileCounts, AppError> {
+    let table = ActivityTable::load(store, run.until)?;
+    // Every customer with events, lines or both, in byte order.
+    let mut customers: Vec<(Option<usize>, Option<usize>)> = Vec::new();
+    let (mut a, mut l) = (0, 0);
+    while a < table.len() || l < lines.len() {
+        let order = match (a < table.len(), l < lines.len()) {
+            (true, true) => table.id(a).as_bytes().cmp(lines.id(l).as_bytes()),
+            (true, false) => std::cmp::Ordering::Less,
+            _ => std::cmp::Ordering::Greater,
+        };
+        let pair = match order {
+            std::cmp::Ordering::Less => (Some(a), None),
+            std::cmp::Ordering::Greater => (None, Some(l)),
+            std::cmp::Ordering::Equal => (Some(a), Some(l)),
+        };
+        a += usize::from(pair.0.is_some());
+        l += usize::from(pair.1.is_some());
+        customers.push(pair);
+    }
+    let ProfileRun {
+        as_of,
+        ref rules,
+        model_fit_id,
+        ..
+    } = *run;
+    let table = &table;
+    let traits = customers.iter().flat_map(move |&(a, l)| {
+        let id = match (a, l) {
+            (Some(a), _) => table.id(a),
+            (None, Some(l)) => lines.id(l),
+            (None, None) => "",
+        };
+        let mut activities = a.map(|a| table.activities_of(a)).unwrap_or_default();
+        let own = l.map(|l| lines.lines_of(l)).unwrap_or_default();
+        event_traits_of(id, &mut activities, &own, as_of, rules)
+    });
+    let written = write_traits_pipelined(store, traits, as_of, model_fit_id)?;
+    Ok(ProfileCounts {
+        customers: customers.len() as u64,
+        events: table.events,
+        written: written.written,
+        changed: written.changed,
+    })
 }
