@@ -22,7 +22,7 @@ use crate::segments_model::{
     ChangeBatch, ChangeCursor, FactRow, MembershipChange, MembershipRecord, NewSegment,
     SegmentChangeQuery, SegmentChangeRecord, SegmentFlow, SegmentRecord,
 };
-use crate::tracked::{EventQuery, StoredEvent, TrackedBatch};
+use crate::tracked::{Durability, EventQuery, StoredEvent, TrackedBatch};
 
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,6 +145,17 @@ pub trait Store: crate::PlaybookStore + Send + Sync {
         batches: &[TrackedBatch],
         ctx: &WriteContext,
     ) -> StoreResult<Vec<WriteCounts>>;
+    /// [`Store::write_tracked`] that may return once the transaction is committed and visible but
+    /// before it is durable; the returned [`Durability`] says when it is, and nothing may be
+    /// acknowledged to a client before that. The single writer then starts the next transaction
+    /// while this one is synced (SQLite); the default waits for durability like `write_tracked`.
+    fn write_tracked_deferred(
+        &self,
+        batches: &[TrackedBatch],
+        ctx: &WriteContext,
+    ) -> StoreResult<(Vec<WriteCounts>, Durability)> {
+        Ok((self.write_tracked(batches, ctx)?, Durability::now()))
+    }
     /// A customer's events, newest first, filtered by type, name, time range and cursor.
     fn customer_events(
         &self,

@@ -1,7 +1,7 @@
 //! The storage layer's one error type.
 
 /// What went wrong in the store, in terms a caller can act on.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The thing asked for does not exist.
     #[error("{0} not found")]

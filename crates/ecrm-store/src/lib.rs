@@ -44,7 +44,10 @@ pub use profile_model::*;
 pub use recs_model::*;
 pub use segments_model::*;
 pub use sqlite::SqliteStore;
-pub use tracked::{EventCursor, EventQuery, StoredEvent, TrackedBatch, TrackedItem, WholeRefund};
+pub use tracked::{
+    Durability, EventCursor, EventQuery, OnDurable, StoredEvent, TrackedBatch, TrackedItem,
+    WholeRefund,
+};
 
 /// Opens a store from a URL: `sqlite://PATH` (or a bare path) or `postgres://...`.
 pub fn open(url: &str) -> StoreResult<Arc<dyn Store>> {

@@ -5,6 +5,7 @@ use ecrm_core::order::OrderLine;
 use ecrm_core::time::Millis;
 use serde::Serialize;
 
+use crate::error::StoreResult;
 use crate::model::{CustomerAttributes, EventInput};
 
 /// One tracked message: the event, and what it writes besides when it is new (not a duplicate).
@@ -147,4 +148,39 @@ impl StoredEvent {
 /// The JSON text of a value, written straight into a byte buffer (faster than `Display`).
 fn json_text(value: &serde_json::Value) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| value.to_string())
+}
+
+/// What runs once a commit is durable: `Ok` then, or the error that kept it from being durable.
+pub type OnDurable = Box<dyn FnOnce(StoreResult<()>) + Send>;
+
+/// When a committed transaction becomes durable (see [`crate::Store::write_tracked_deferred`]).
+pub struct Durability {
+    notify: Box<dyn FnOnce(OnDurable) + Send>,
+}
+
+impl Durability {
+    /// A commit that is already durable: [`Durability::then`] runs its callback at once.
+    pub fn now() -> Durability {
+        Durability::deferred(|then| then(Ok(())))
+    }
+
+    /// A commit whose durability `notify` reports: it is given the callback and runs it once the
+    /// commit is durable (or failed to become so), on whatever thread learns it.
+    pub(crate) fn deferred(notify: impl FnOnce(OnDurable) + Send + 'static) -> Durability {
+        Durability {
+            notify: Box::new(notify),
+        }
+    }
+
+    /// Runs `then` once the commit is durable, possibly at once on this thread, possibly later on
+    /// the store's own thread (keep it short: it delays the next commits' answers).
+    pub fn then(self, then: impl FnOnce(StoreResult<()>) + Send + 'static) {
+        (self.notify)(Box::new(then));
+    }
+}
+
+impl std::fmt::Debug for Durability {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Durability")
+    }
 }

@@ -1,11 +1,13 @@
 //! WAL checkpoints on their own thread. SQLite's automatic checkpoint runs inside the commit of the
 //! writer connection, so the single writer would copy WAL pages into the database file while every
 //! request of the next group commit waits; here the writer only wakes this thread after each commit,
-//! and a passive checkpoint (which never blocks the writer) runs on the other core meanwhile.
+//! and a passive checkpoint (which never blocks the writer) runs on the other core meanwhile, at most
+//! once per [`MIN_INTERVAL`].
 
 use std::path::Path;
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
@@ -68,10 +70,36 @@ impl Drop for Checkpointer {
     }
 }
 
+/// The least time between the starts of two checkpoints. A checkpoint copies the newest version of
+/// every page written since the previous one, so under a stream of small commits that rewrite the
+/// same pages (the tail of `events`, index leaves, returning visitors' identifier rows) one
+/// checkpoint per commit copied and synced those pages again and again; now it copies them once
+/// per interval. The WAL holds at most this interval's commits more than before.
+const MIN_INTERVAL: Duration = Duration::from_millis(250);
+
 fn run(conn: &Connection, woken: &Receiver<()>) {
     while woken.recv().is_ok() {
-        if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-            tracing::warn!(error = %err, "WAL checkpoint failed");
+        loop {
+            let started = Instant::now();
+            if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                tracing::warn!(error = %err, "WAL checkpoint failed");
+            }
+            // Wakes that come before the interval is over ask for one checkpoint at its end.
+            let mut asked = false;
+            loop {
+                let left = MIN_INTERVAL.saturating_sub(started.elapsed());
+                if left.is_zero() {
+                    break;
+                }
+                match woken.recv_timeout(left) {
+                    Ok(()) => asked = true,
+                    Err(RecvTimeoutError::Timeout) => break,
+                    Err(RecvTimeoutError::Disconnected) => return,
+                }
+            }
+            if !asked {
+                break;
+            }
         }
     }
 }

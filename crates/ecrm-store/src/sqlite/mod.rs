@@ -11,6 +11,7 @@ mod profile;
 mod read;
 mod recs;
 mod segments;
+mod syncer;
 mod traits;
 mod tx;
 mod tx_sql;
@@ -30,7 +31,7 @@ use crate::model::{
     EventInput, MergeRecord, ProductInput, Resolution, StoreStats, TimelineCursor, TimelineEntry,
     WriteContext, WriteCounts,
 };
-use crate::tracked::{EventQuery, StoredEvent, TrackedBatch};
+use crate::tracked::{Durability, EventQuery, StoredEvent, TrackedBatch};
 use crate::write;
 use tx::SqliteTx;
 
@@ -44,6 +45,8 @@ pub struct SqliteStore {
     readers: Mutex<Vec<Connection>>,
     /// Identifier rows known to the writer across transactions; locked only under `writer`.
     known: Mutex<identifier_cache::IdentifierCache>,
+    /// Syncs the WAL after tracked group commits, off the writer (see `syncer`).
+    syncer: syncer::Syncer,
     /// Declared last so it drops last: its connection is then the last one to close.
     checkpointer: checkpoint::Checkpointer,
 }
@@ -69,12 +72,37 @@ impl SqliteStore {
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
             known: Mutex::new(identifier_cache::IdentifierCache::default()),
+            syncer: syncer::Syncer::start(path)?,
             checkpointer: checkpoint::Checkpointer::start(path)?,
         })
     }
 
     fn write<R>(&self, body: impl FnOnce(&mut SqliteTx<'_>) -> StoreResult<R>) -> StoreResult<R> {
         let mut conn = lock(&self.writer)?;
+        self.write_on(&mut conn, body)
+    }
+
+    /// Commits `body` with `synchronous = NORMAL` (the WAL frames are written, not synced) and
+    /// returns at once; the returned [`Durability`] reports when the sync thread has made the
+    /// commit durable. The connection is back to `FULL` before the write lock is released.
+    fn write_deferred<R>(
+        &self,
+        body: impl FnOnce(&mut SqliteTx<'_>) -> StoreResult<R>,
+    ) -> StoreResult<(R, Durability)> {
+        let mut conn = lock(&self.writer)?;
+        conn.execute_batch("PRAGMA synchronous = NORMAL")?;
+        let result = self.write_on(&mut conn, body);
+        let restored = conn.execute_batch("PRAGMA synchronous = FULL");
+        let result = result?;
+        restored?;
+        Ok((result, self.syncer.after_commit()))
+    }
+
+    fn write_on<R>(
+        &self,
+        conn: &mut Connection,
+        body: impl FnOnce(&mut SqliteTx<'_>) -> StoreResult<R>,
+    ) -> StoreResult<R> {
         let mut known = lock(&self.known)?;
         let transaction =
             conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -357,6 +385,14 @@ impl Store for SqliteStore {
         ctx: &WriteContext,
     ) -> StoreResult<Vec<WriteCounts>> {
         self.write(|tx| write::write_tracked(tx, batches, ctx))
+    }
+
+    fn write_tracked_deferred(
+        &self,
+        batches: &[TrackedBatch],
+        ctx: &WriteContext,
+    ) -> StoreResult<(Vec<WriteCounts>, Durability)> {
+        self.write_deferred(|tx| write::write_tracked(tx, batches, ctx))
     }
 
     fn customer_events(

@@ -68,6 +68,7 @@ conformance_suite!(
     tracking::tracked_batches_commit_together_and_retries_change_nothing,
     tracking::customer_events_filter_and_page,
     tracking::whole_refunds_return_what_is_left_of_the_stored_order,
+    tracking::deferred_tracked_writes_report_durable_and_dedupe,
     analytics::purchase_days_merge_same_day_and_skip_guests,
     analytics::traits_upsert_and_record_changes,
     analytics::trait_history_keeps_periods_of_labels,

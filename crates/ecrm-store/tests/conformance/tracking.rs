@@ -274,3 +274,60 @@ pub fn whole_refunds_return_what_is_left_of_the_stored_order(store: &dyn Store) 
         "{product_ids:?}"
     );
 }
+
+/// A deferred group commit reports durable once, its events are readable, a retry of it writes
+/// nothing, and the ordinary (synchronous) writes after it still commit.
+pub fn deferred_tracked_writes_report_durable_and_dedupe(store: &dyn Store) {
+    let first = batch(
+        "api:web",
+        vec![
+            item(event(
+                "d-1",
+                "track",
+                "Product Viewed",
+                &[anon("a-d")],
+                1_000,
+            )),
+            item(event("d-2", "page", "Home", &[anon("a-d")], 1_100)),
+        ],
+    );
+    let (sent, durable) = std::sync::mpsc::channel();
+    let (counts, durability) = store
+        .write_tracked_deferred(std::slice::from_ref(&first), &ctx(10))
+        .expect("deferred write");
+    assert_eq!(counts[0].events_created, 2);
+    let first_sent = sent.clone();
+    durability.then(move |result| {
+        let _ = first_sent.send(result.is_ok());
+    });
+    let (again, durability) = store
+        .write_tracked_deferred(&[first], &ctx(20))
+        .expect("retried deferred write");
+    assert_eq!(again[0].events_created, 0);
+    assert_eq!(again[0].duplicates_skipped, 2);
+    durability.then(move |result| {
+        let _ = sent.send(result.is_ok());
+    });
+    let reports: Vec<bool> = durable.iter().collect();
+    assert_eq!(reports, [true, true], "each commit reports durable once");
+    let customer = store
+        .find_customer_id(&anon("a-d"))
+        .expect("find")
+        .expect("the customer exists");
+    let events = store
+        .customer_events(&customer, &query(10))
+        .expect("events");
+    assert_eq!(events.len(), 2);
+    let later = batch(
+        "api:web",
+        vec![item(event(
+            "d-3",
+            "track",
+            "Cart Viewed",
+            &[anon("a-d")],
+            1_200,
+        ))],
+    );
+    let counts = store.write_tracked(&[later], &ctx(30)).expect("write");
+    assert_eq!(counts[0].events_created, 1);
+}

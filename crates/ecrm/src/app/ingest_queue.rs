@@ -1,7 +1,9 @@
 //! Group commit for the tracking API: one writer thread drains the queue of pending requests and
 //! commits as many as are waiting in one transaction, then answers each request. A request is
-//! answered only after the transaction holding its events has committed, so a `200` means durable,
-//! while one fsync is shared by every request that arrived during the previous commit.
+//! answered only after the transaction holding its events has committed and is durable, so a `200`
+//! means durable, while one fsync is shared by every request that arrived during the previous
+//! commit. The writer does not wait for that fsync: it commits the next group meanwhile, and the
+//! store's durability callback ([`ecrm_store::Durability`]) sends the answers.
 
 use std::sync::Arc;
 
@@ -124,12 +126,16 @@ fn commit_group(
     };
     let (batches, replies): (Vec<TrackedBatch>, Vec<_>) =
         jobs.into_iter().map(|job| (job.batch, job.reply)).unzip();
-    match store.write_tracked(&batches, &ctx) {
-        Ok(counts) => {
+    match store.write_tracked_deferred(&batches, &ctx) {
+        Ok((counts, durability)) => {
             observer.committed(counts.iter().map(|c| c.events_created).sum());
-            for ((reply, count), batch) in replies.into_iter().zip(counts).zip(batches) {
-                let _ = reply.send((Ok(count), batch));
-            }
+            // Answered once the commit is durable, while this thread already commits the next
+            // group (on SQLite the store's WAL sync thread runs this after its fsync).
+            durability.then(move |synced| {
+                for ((reply, count), batch) in replies.into_iter().zip(counts).zip(batches) {
+                    let _ = reply.send((synced.clone().map(|()| count), batch));
+                }
+            });
         }
         Err(err) if batches.len() == 1 => {
             tracing::error!(error = %err, "tracking write failed");
