@@ -64,7 +64,11 @@ pub fn run(global: &GlobalOptions, args: ComputeArgs) -> anyhow::Result<()> {
     };
     let report = run_compute(&*store, &options, now_millis())?;
     super::segments::follow_changes(&*store, crate::app::segments::live::TRAITS_RECOMPUTED)?;
-    crate::app::console::dashboard::refresh_dashboard(&*store, now_millis())?;
+    crate::app::console::dashboard::refresh_dashboard_counted(
+        &*store,
+        now_millis(),
+        Some(report.event_names.clone()),
+    )?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());

@@ -311,7 +311,9 @@ fn imported_events_update_interests_through_the_updater() {
 
 #[test]
 fn the_whole_store_pass_gives_the_same_traits_as_the_per_customer_pass() {
-    use ecrm::app::intelligence::profile::{ProfileRun, load_lines, write_event_traits};
+    use ecrm::app::intelligence::profile::{
+        ProfileRun, load_lines, write_all_event_traits, write_event_traits,
+    };
     let dir = TempDir::new("profile-passes");
     let store = fresh_store(&dir);
     let lines = [
@@ -389,7 +391,12 @@ fn the_whole_store_pass_gives_the_same_traits_as_the_per_customer_pass() {
         model_fit_id: None,
     };
     let all = load_lines(&*store, None, until).expect("lines");
-    let whole = write_event_traits(&*store, None, &all, &run).expect("whole pass");
+    let (whole, names) = write_all_event_traits(&*store, &all, &run).expect("whole pass");
+    assert_eq!(
+        names,
+        store.event_name_counts().expect("counts"),
+        "the scan counts the console's funnel as the store does, late events included"
+    );
     assert_eq!(
         whole.customers, 3,
         "ann and bob with events, cat with lines only"
@@ -405,4 +412,6 @@ fn the_whole_store_pass_gives_the_same_traits_as_the_per_customer_pass() {
     let again = write_event_traits(&*store, Some(&listed), &some, &run).expect("per customer");
     assert_eq!(again.written, whole.written);
     assert_eq!(again.changed, 0, "both passes compute the same values");
+    let rerun = write_event_traits(&*store, None, &all, &run).expect("whole pass again");
+    assert_eq!((rerun.written, rerun.changed), (whole.written, 0));
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::Datelike;
 use ecrm_core::analytics::ValueClass;
 use ecrm_core::time::Millis;
-use ecrm_store::{SnapshotRecord, Store};
+use ecrm_store::{EventNameCount, SnapshotRecord, Store};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -154,13 +154,14 @@ impl Laps {
 
 /// Computes every figure from the store.
 pub fn compute_dashboard(store: &dyn Store, now: Millis) -> Result<Dashboard, AppError> {
-    Ok(compute_dashboard_timed(store, now)?.0)
+    Ok(compute_dashboard_timed(store, now, None)?.0)
 }
 
 /// Computes every figure from the store, with the time each phase took.
 fn compute_dashboard_timed(
     store: &dyn Store,
     now: Millis,
+    event_names: Option<Vec<EventNameCount>>,
 ) -> Result<(Dashboard, Phases), AppError> {
     let mut laps = Laps {
         at: std::time::Instant::now(),
@@ -293,7 +294,10 @@ fn compute_dashboard_timed(
     })?;
 
     laps.lap("clv traits");
-    let counts = store.event_name_counts()?;
+    let counts = match event_names {
+        Some(counts) => counts,
+        None => store.event_name_counts()?,
+    };
     laps.lap("event name counts");
     let funnel = FUNNEL
         .iter()
@@ -346,7 +350,17 @@ fn compute_dashboard_timed(
 
 /// Computes the figures and stores them as the snapshot (with the segment trends).
 pub fn refresh_dashboard(store: &dyn Store, now: Millis) -> Result<Dashboard, AppError> {
-    let (dashboard, phases) = refresh_dashboard_timed(store, now)?;
+    refresh_dashboard_counted(store, now, None)
+}
+
+/// [`refresh_dashboard`] with the `track` event names already counted (by the scan of an
+/// `ecrm compute` just run), so the events table is not read a second time.
+pub fn refresh_dashboard_counted(
+    store: &dyn Store,
+    now: Millis,
+    event_names: Option<Vec<EventNameCount>>,
+) -> Result<Dashboard, AppError> {
+    let (dashboard, phases) = refresh_timed(store, now, event_names)?;
     for (phase, seconds) in phases {
         tracing::debug!(phase, seconds, "console snapshot phase");
     }
@@ -358,7 +372,15 @@ pub fn refresh_dashboard_timed(
     store: &dyn Store,
     now: Millis,
 ) -> Result<(Dashboard, Phases), AppError> {
-    let (dashboard, mut phases) = compute_dashboard_timed(store, now)?;
+    refresh_timed(store, now, None)
+}
+
+fn refresh_timed(
+    store: &dyn Store,
+    now: Millis,
+    event_names: Option<Vec<EventNameCount>>,
+) -> Result<(Dashboard, Phases), AppError> {
+    let (dashboard, mut phases) = compute_dashboard_timed(store, now, event_names)?;
     let started = std::time::Instant::now();
     let trends = super::trends::compute_trends(store, now)?;
     phases.push(("segment trends and sizes", started.elapsed().as_secs_f64()));

@@ -9,7 +9,7 @@
 
 use ecrm_core::analytics::activity::{Activity, ActivityKind};
 use ecrm_core::time::Millis;
-use ecrm_store::Store;
+use ecrm_store::{EventNameCount, Store};
 
 use super::profile::reduce;
 use crate::app::AppError;
@@ -44,8 +44,33 @@ pub struct ActivityTable {
     /// Interned category and brand names; index 0 is "none".
     names: Vec<String>,
     name_index: foldhash::HashMap<String, u32>,
+    /// While loading: the table slot of each customer seen (`u32::MAX`: only events after the
+    /// cut-off so far).
+    slots: Vec<u32>,
     /// Events read (before the cut-off).
     pub events: u64,
+    /// Every `track` event name seen (whatever its time) with its events and distinct customers:
+    /// the console's funnel, counted in the same scan so its refresh need not read the events
+    /// table again.
+    pub event_names: Vec<EventNameCount>,
+}
+
+/// Events of one name and the customers who sent them (a bit per customer index).
+#[derive(Default)]
+struct NameTally {
+    events: u64,
+    customers: Vec<u64>,
+}
+
+impl NameTally {
+    fn add(&mut self, customer: u32) {
+        self.events += 1;
+        let (word, bit) = (customer as usize / 64, customer % 64);
+        if self.customers.len() <= word {
+            self.customers.resize(word + 1, 0);
+        }
+        self.customers[word] |= 1 << bit;
+    }
 }
 
 impl ActivityTable {
@@ -57,17 +82,35 @@ impl ActivityTable {
         };
         let mut customer_index: foldhash::HashMap<String, u32> = foldhash::HashMap::default();
         let mut customers: Vec<u32> = Vec::new();
+        let mut names: foldhash::HashMap<String, NameTally> = foldhash::HashMap::default();
         store.customer_activity(None, &mut |record| {
-            if record.occurred_at >= until {
-                return Ok(());
-            }
             let customer = match customer_index.get(record.customer_id) {
                 Some(&index) => index,
                 None => {
-                    let index = table.ids.len() as u32;
-                    table.ids.push(record.customer_id.to_string());
+                    let index = customer_index.len() as u32;
                     customer_index.insert(record.customer_id.to_string(), index);
                     index
+                }
+            };
+            if let (Some(name), "track") = (record.name, record.kind) {
+                match names.get_mut(name) {
+                    Some(tally) => tally.add(customer),
+                    None => names.entry(name.to_string()).or_default().add(customer),
+                }
+            }
+            if record.occurred_at >= until {
+                return Ok(());
+            }
+            let customer = match table.slots.get(customer as usize) {
+                Some(&slot) if slot != u32::MAX => slot,
+                _ => {
+                    let slot = table.ids.len() as u32;
+                    table.ids.push(record.customer_id.to_string());
+                    if table.slots.len() <= customer as usize {
+                        table.slots.resize(customer as usize + 1, u32::MAX);
+                    }
+                    table.slots[customer as usize] = slot;
+                    slot
                 }
             };
             let (_, activity) = reduce(record);
@@ -78,7 +121,22 @@ impl ActivityTable {
             Ok(())
         })?;
         drop(customer_index);
+        table.slots = Vec::new();
         table.group(&customers);
+        let mut event_names: Vec<EventNameCount> = names
+            .into_iter()
+            .map(|(name, tally)| EventNameCount {
+                name,
+                events: tally.events,
+                customers: tally
+                    .customers
+                    .iter()
+                    .map(|w| u64::from(w.count_ones()))
+                    .sum(),
+            })
+            .collect();
+        event_names.sort_by(|a, b| a.name.cmp(&b.name));
+        table.event_names = event_names;
         Ok(table)
     }
 

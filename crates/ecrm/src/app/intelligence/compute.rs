@@ -26,14 +26,16 @@ use ecrm_core::analytics::{
     value_classes,
 };
 use ecrm_core::time::{Millis, date_to_millis};
-use ecrm_store::{ModelFitInput, Store, TraitWrite};
+use ecrm_store::{EventNameCount, ModelFitInput, Store, TraitWrite};
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::clv::{
     CLV_CONFIG_MONTHS, CLV_MONTHLY_DISCOUNT, ModelFits, Prediction, fit_models, predict, store_fits,
 };
-use super::profile::{ProfileCounts, ProfileRun, load_lines, spending_traits, write_event_traits};
+use super::profile::{
+    ProfileCounts, ProfileRun, load_lines, spending_traits, write_all_event_traits,
+};
 use super::rfm::rfm_rows;
 use super::write_back::{merge_by_customer, write_traits_pipelined};
 use super::{date_of, day_of, load_purchases};
@@ -108,6 +110,10 @@ pub struct ComputeReport {
     pub profiles: ProfileCounts,
     /// The phases in order.
     pub phases: Vec<Phase>,
+    /// The `track` event names the profile pass counted, for the console's funnel (so its
+    /// refresh right after a compute need not read the events table again).
+    #[serde(skip)]
+    pub event_names: Vec<EventNameCount>,
     /// Wall seconds of the whole run.
     pub seconds: f64,
 }
@@ -225,7 +231,7 @@ pub fn run_compute(
         rules: options.interests,
         model_fit_id: Some(run_id),
     };
-    let profiles = write_event_traits(store, None, &lines, &profile_run)?;
+    let (profiles, event_names) = write_all_event_traits(store, &lines, &profile_run)?;
     timer.lap("profiles");
 
     Ok(ComputeReport {
@@ -241,6 +247,7 @@ pub fn run_compute(
         prospects: prospect_ids.len() as u64,
         profiles,
         phases: timer.phases,
+        event_names,
         seconds: wall.elapsed().as_secs_f64(),
     })
 }

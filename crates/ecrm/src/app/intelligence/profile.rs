@@ -13,7 +13,7 @@ use ecrm_core::analytics::behaviour::behaviour;
 use ecrm_core::analytics::interests::{InterestRules, interests};
 use ecrm_core::analytics::spending::{PriceIndex, spending};
 use ecrm_core::time::Millis;
-use ecrm_store::{ActivityRecord, Store, TraitWrite};
+use ecrm_store::{ActivityRecord, EventNameCount, Store, TraitWrite};
 use serde::Serialize;
 
 use super::activity_table::ActivityTable;
@@ -319,7 +319,7 @@ pub fn write_event_traits(
     run: &ProfileRun,
 ) -> Result<ProfileCounts, AppError> {
     if customers.is_none() {
-        return write_all_event_traits(store, lines, run);
+        return write_all_event_traits(store, lines, run).map(|(counts, _)| counts);
     }
     let ProfileRun {
         as_of,
@@ -389,12 +389,13 @@ pub fn write_event_traits(
 
 /// The whole-store pass: every customer with events or lines, the events read in one sequential
 /// scan and grouped in memory, the traits built on a second thread in customer order while the
-/// store writes the ones before.
-fn write_all_event_traits(
+/// store writes the ones before. Also returns the `track` event names the scan counted (the
+/// console's funnel).
+pub fn write_all_event_traits(
     store: &dyn Store,
     lines: &LineTable,
     run: &ProfileRun,
-) -> Result<ProfileCounts, AppError> {
+) -> Result<(ProfileCounts, Vec<EventNameCount>), AppError> {
     let table = ActivityTable::load(store, run.until)?;
     // Every customer with events, lines or both, in byte order.
     let mut customers: Vec<(Option<usize>, Option<usize>)> = Vec::new();
@@ -432,10 +433,11 @@ fn write_all_event_traits(
         event_traits_of(id, &mut activities, &own, as_of, rules)
     });
     let written = write_traits_pipelined(store, traits, as_of, model_fit_id)?;
-    Ok(ProfileCounts {
+    let counts = ProfileCounts {
         customers: customers.len() as u64,
         events: table.events,
         written: written.written,
         changed: written.changed,
-    })
+    };
+    Ok((counts, table.event_names.clone()))
 }
