@@ -11,6 +11,7 @@ use ecrm_core::analytics::activity::{Activity, ActivityKind};
 use ecrm_core::time::Millis;
 use ecrm_store::{EventNameCount, Store};
 
+use super::grouping::{Names, group_by_customer};
 use super::profile::reduce;
 use crate::app::AppError;
 
@@ -41,9 +42,8 @@ pub struct ActivityTable {
     offsets: Vec<usize>,
     order: Vec<u32>,
     rows: Vec<CompactActivity>,
-    /// Interned category and brand names; index 0 is "none".
-    names: Vec<String>,
-    name_index: foldhash::HashMap<String, u32>,
+    /// Interned category and brand names.
+    names: Names,
     /// While loading: the table slot of each customer seen (`u32::MAX`: only events after the
     /// cut-off so far).
     slots: Vec<u32>,
@@ -76,10 +76,7 @@ impl NameTally {
 impl ActivityTable {
     /// Loads the events that happened before `until` of every customer with one.
     pub fn load(store: &dyn Store, until: Millis) -> Result<ActivityTable, AppError> {
-        let mut table = ActivityTable {
-            names: vec![String::new()],
-            ..ActivityTable::default()
-        };
+        let mut table = ActivityTable::default();
         let mut customer_index: foldhash::HashMap<String, u32> = foldhash::HashMap::default();
         let mut customers: Vec<u32> = Vec::new();
         let mut names: foldhash::HashMap<String, NameTally> = foldhash::HashMap::default();
@@ -122,7 +119,9 @@ impl ActivityTable {
         })?;
         drop(customer_index);
         table.slots = Vec::new();
-        table.group(&customers);
+        let grouped = group_by_customer(&mut table.ids, &customers);
+        table.offsets = grouped.offsets;
+        table.order = grouped.order;
         let mut event_names: Vec<EventNameCount> = names
             .into_iter()
             .map(|(name, tally)| EventNameCount {
@@ -138,51 +137,6 @@ impl ActivityTable {
         event_names.sort_by(|a, b| a.name.cmp(&b.name));
         table.event_names = event_names;
         Ok(table)
-    }
-
-    /// Orders the customers by id bytes and their rows by customer (a stable counting sort:
-    /// each customer's rows stay in storage order, which is event-id order).
-    fn group(&mut self, customers: &[u32]) {
-        let mut by_id: Vec<u32> = (0..self.ids.len() as u32).collect();
-        by_id.sort_unstable_by(|&a, &b| {
-            self.ids[a as usize]
-                .as_bytes()
-                .cmp(self.ids[b as usize].as_bytes())
-        });
-        let mut rank = vec![0u32; self.ids.len()];
-        for (position, &customer) in by_id.iter().enumerate() {
-            rank[customer as usize] = position as u32;
-        }
-        self.ids = by_id
-            .iter()
-            .map(|&c| std::mem::take(&mut self.ids[c as usize]))
-            .collect();
-        let mut offsets = vec![0usize; self.ids.len() + 1];
-        for &customer in customers {
-            offsets[rank[customer as usize] as usize + 1] += 1;
-        }
-        for index in 1..offsets.len() {
-            offsets[index] += offsets[index - 1];
-        }
-        let mut next = offsets.clone();
-        self.order = vec![0; customers.len()];
-        for (row, &customer) in customers.iter().enumerate() {
-            let slot = &mut next[rank[customer as usize] as usize];
-            self.order[*slot] = row as u32;
-            *slot += 1;
-        }
-        self.offsets = offsets;
-    }
-
-    fn intern(&mut self, name: Option<String>) -> u32 {
-        let Some(name) = name else { return 0 };
-        if let Some(&index) = self.name_index.get(&name) {
-            return index;
-        }
-        let index = self.names.len() as u32;
-        self.names.push(name.clone());
-        self.name_index.insert(name, index);
-        index
     }
 
     fn compact(&mut self, activity: Activity) -> CompactActivity {
@@ -206,15 +160,15 @@ impl ActivityTable {
         CompactActivity {
             at,
             dwell_seconds,
-            category: self.intern(category),
-            brand: self.intern(brand),
+            category: self.names.intern(category.as_deref()),
+            brand: self.names.intern(brand.as_deref()),
             extra,
             kind,
         }
     }
 
     fn name(&self, index: u32) -> Option<String> {
-        (index != 0).then(|| self.names[index as usize].clone())
+        self.names.name(index).map(str::to_string)
     }
 
     /// Customers loaded.

@@ -7,6 +7,7 @@
 pub mod activity_table;
 pub mod clv;
 pub mod compute;
+pub mod grouping;
 pub mod profile;
 pub mod rfm;
 pub mod schedule;

@@ -17,6 +17,7 @@ use ecrm_store::{ActivityRecord, EventNameCount, Store, TraitWrite};
 use serde::Serialize;
 
 use super::activity_table::ActivityTable;
+use super::grouping::{Names, group_by_customer};
 use super::write_back::write_traits_pipelined;
 use crate::app::AppError;
 
@@ -44,25 +45,13 @@ pub struct LineTable {
     ids: Vec<String>,
     offsets: Vec<usize>,
     lines: Vec<CompactLine>,
-    /// Interned category and brand names; index 0 is "none".
-    names: Vec<String>,
-    name_index: foldhash::HashMap<String, u32>,
+    /// Interned category and brand names.
+    names: Names,
 }
 
 impl LineTable {
-    fn intern(&mut self, name: Option<&str>) -> u32 {
-        let Some(name) = name else { return 0 };
-        if let Some(&index) = self.name_index.get(name) {
-            return index;
-        }
-        let index = self.names.len() as u32;
-        self.names.push(name.to_string());
-        self.name_index.insert(name.to_string(), index);
-        index
-    }
-
     fn name(&self, index: u32) -> Option<&str> {
-        (index != 0).then(|| self.names[index as usize].as_str())
+        self.names.name(index)
     }
 
     /// Customers loaded.
@@ -122,10 +111,7 @@ pub fn load_lines(
     customers: Option<&[String]>,
     until: Millis,
 ) -> Result<LineTable, AppError> {
-    let mut table = LineTable {
-        names: vec![String::new()],
-        ..LineTable::default()
-    };
+    let mut table = LineTable::default();
     let mut customer_index: foldhash::HashMap<String, u32> = foldhash::HashMap::default();
     let mut rows: Vec<(u32, CompactLine)> = Vec::new();
     let mut last_customer: Option<(String, u32)> = None;
@@ -163,8 +149,8 @@ pub fn load_lines(
             orders += 1;
             last_order = Some((customer, line.order_id));
         }
-        let category = table.intern(line.category);
-        let brand = table.intern(line.brand);
+        let category = table.names.intern(line.category);
+        let brand = table.names.intern(line.brand);
         rows.push((
             customer,
             CompactLine {
@@ -182,41 +168,14 @@ pub fn load_lines(
     })?;
     drop(customer_index);
     // Customers in byte order, each one's lines together.
-    let mut order: Vec<u32> = (0..table.ids.len() as u32).collect();
-    order.sort_unstable_by(|&a, &b| {
-        table.ids[a as usize]
-            .as_bytes()
-            .cmp(table.ids[b as usize].as_bytes())
-    });
-    let mut rank = vec![0u32; table.ids.len()];
-    for (position, &customer) in order.iter().enumerate() {
-        rank[customer as usize] = position as u32;
-    }
-    let mut ids: Vec<String> = order
+    let owners: Vec<u32> = rows.iter().map(|(customer, _)| *customer).collect();
+    let grouped = group_by_customer(&mut table.ids, &owners);
+    table.lines = grouped
+        .order
         .iter()
-        .map(|&c| std::mem::take(&mut table.ids[c as usize]))
+        .map(|&row| rows[row as usize].1)
         .collect();
-    std::mem::swap(&mut table.ids, &mut ids);
-    // A counting sort by rank: every customer's lines in arrival order, no comparisons.
-    let mut offsets = vec![0usize; table.ids.len() + 1];
-    for (customer, _) in &rows {
-        offsets[rank[*customer as usize] as usize + 1] += 1;
-    }
-    for index in 1..offsets.len() {
-        offsets[index] += offsets[index - 1];
-    }
-    let mut next = offsets.clone();
-    let placeholder = rows.first().map(|(_, line)| *line);
-    table.lines = match placeholder {
-        Some(line) => vec![line; rows.len()],
-        None => Vec::new(),
-    };
-    for (customer, line) in rows {
-        let slot = &mut next[rank[customer as usize] as usize];
-        table.lines[*slot] = line;
-        *slot += 1;
-    }
-    table.offsets = offsets;
+    table.offsets = grouped.offsets;
     Ok(table)
 }
 
