@@ -2,7 +2,7 @@
 //! ids, and service tickets.
 
 use ecrm_core::time::Millis;
-use rusqlite::{Row, Statement, params};
+use rusqlite::{Row, params};
 
 use super::{SqliteStore, lock};
 use crate::error::StoreResult;
@@ -31,42 +31,26 @@ const LINES: &str = "SELECT i.customer_id, o.id, o.kind, o.ordered_at, \
      JOIN order_lines l ON l.order_id = o.id LEFT JOIN products p ON p.id = l.product_id \
      WHERE o.kind IN ('order', 'refund')";
 
-/// Runs `sql` (ending in a condition or table) over every customer or, one at a time, over the
-/// listed customers in byte order, calling `each` per row.
+/// Runs `sql` (ending in a condition or table) over the listed customers, one at a time in byte
+/// order, calling `each` per row (the whole-store reads are the sequential scans below).
 fn grouped(
     conn: &rusqlite::Connection,
     sql: &str,
     has_where: bool,
-    customers: Option<&[String]>,
+    customers: &[String],
     each: &mut dyn FnMut(&Row<'_>) -> StoreResult<()>,
 ) -> StoreResult<u64> {
+    let joiner = if has_where { "AND" } else { "WHERE" };
+    let mut statement = conn.prepare_cached(&format!("{sql} {joiner} i.customer_id = ?1"))?;
+    let mut sorted: Vec<&String> = customers.iter().collect();
+    sorted.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    sorted.dedup();
     let mut count = 0u64;
-    let mut run = |statement: &mut Statement<'_>, id: Option<&str>| -> StoreResult<()> {
-        let mut rows = match id {
-            Some(id) => statement.query([id])?,
-            None => statement.query([])?,
-        };
+    for id in sorted {
+        let mut rows = statement.query([id])?;
         while let Some(row) = rows.next()? {
             each(row)?;
             count += 1;
-        }
-        Ok(())
-    };
-    let joiner = if has_where { "AND" } else { "WHERE" };
-    match customers {
-        None => {
-            let mut statement = conn.prepare(&format!("{sql} ORDER BY i.customer_id"))?;
-            run(&mut statement, None)?;
-        }
-        Some(list) => {
-            let mut statement =
-                conn.prepare_cached(&format!("{sql} {joiner} i.customer_id = ?1"))?;
-            let mut sorted: Vec<&String> = list.iter().collect();
-            sorted.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
-            sorted.dedup();
-            for id in sorted {
-                run(&mut statement, Some(id))?;
-            }
         }
     }
     Ok(count)
@@ -93,7 +77,7 @@ impl SqliteStore {
         sink: &mut dyn FnMut(&ActivityRecord<'_>) -> StoreResult<()>,
     ) -> StoreResult<u64> {
         self.read(|conn| {
-            if customers.is_none() {
+            let Some(list) = customers else {
                 // Everyone: the events table in storage order (one sequential read of it), each
                 // event's customer from an in-memory map of the identifiers.
                 let tx = conn.unchecked_transaction()?;
@@ -120,8 +104,8 @@ impl SqliteStore {
                 drop(statement);
                 tx.commit()?;
                 return Ok(count);
-            }
-            grouped(conn, ACTIVITY, false, customers, &mut |row| {
+            };
+            grouped(conn, ACTIVITY, false, list, &mut |row| {
                 sink(&ActivityRecord {
                     customer_id: text(row, 0)?,
                     event_id: row.get(1)?,
@@ -140,8 +124,8 @@ impl SqliteStore {
         sink: &mut dyn FnMut(&PurchaseLineRecord<'_>) -> StoreResult<()>,
     ) -> StoreResult<u64> {
         self.read(|conn| {
-            if customers.is_some() {
-                return grouped(conn, LINES, true, customers, &mut |row| {
+            if let Some(list) = customers {
+                return grouped(conn, LINES, true, list, &mut |row| {
                     sink(&PurchaseLineRecord {
                         customer_id: text(row, 0)?,
                         order_id: row.get(1)?,
