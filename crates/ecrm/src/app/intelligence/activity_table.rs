@@ -44,9 +44,6 @@ pub struct ActivityTable {
     rows: Vec<CompactActivity>,
     /// Interned category and brand names.
     names: Names,
-    /// While loading: the table slot of each customer seen (`u32::MAX`: only events after the
-    /// cut-off so far).
-    slots: Vec<u32>,
     /// Events read (before the cut-off).
     pub events: u64,
     /// Every `track` event name seen (whatever its time) with its events and distinct customers:
@@ -80,6 +77,8 @@ impl ActivityTable {
         let mut customer_index: foldhash::HashMap<String, u32> = foldhash::HashMap::default();
         let mut customers: Vec<u32> = Vec::new();
         let mut names: foldhash::HashMap<String, NameTally> = foldhash::HashMap::default();
+        // The table slot of each customer seen (`u32::MAX`: only events after the cut-off so far).
+        let mut slots: Vec<u32> = Vec::new();
         store.customer_activity(None, &mut |record| {
             let customer = match customer_index.get(record.customer_id) {
                 Some(&index) => index,
@@ -98,15 +97,15 @@ impl ActivityTable {
             if record.occurred_at >= until {
                 return Ok(());
             }
-            let customer = match table.slots.get(customer as usize) {
+            let customer = match slots.get(customer as usize) {
                 Some(&slot) if slot != u32::MAX => slot,
                 _ => {
                     let slot = table.ids.len() as u32;
                     table.ids.push(record.customer_id.to_string());
-                    if table.slots.len() <= customer as usize {
-                        table.slots.resize(customer as usize + 1, u32::MAX);
+                    if slots.len() <= customer as usize {
+                        slots.resize(customer as usize + 1, u32::MAX);
                     }
-                    table.slots[customer as usize] = slot;
+                    slots[customer as usize] = slot;
                     slot
                 }
             };
@@ -118,7 +117,7 @@ impl ActivityTable {
             Ok(())
         })?;
         drop(customer_index);
-        table.slots = Vec::new();
+        drop(slots);
         let grouped = group_by_customer(&mut table.ids, &customers);
         table.offsets = grouped.offsets;
         table.order = grouped.order;
