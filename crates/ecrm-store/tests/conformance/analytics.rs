@@ -107,20 +107,26 @@ pub fn trait_history_keeps_periods_of_labels(store: &dyn Store) {
         });
         store.write_traits(&mut items, at, None).expect("traits")
     };
+    let periods_of = |name: &str| -> Vec<(i64, Option<i64>, String)> {
+        store
+            .trait_periods("c1", name)
+            .expect("periods")
+            .into_iter()
+            .map(|p| (p.since, p.until, p.label))
+            .collect()
+    };
     // Labelled: numbers that drift within a class start no period; a new class does.
     write("rfm", "{\"recency\":1}", Some("champions"), 100);
     write("rfm", "{\"recency\":2}", Some("champions"), 200);
     write("rfm", "{\"recency\":2}", Some("champions"), 250);
     write("rfm", "{\"recency\":90}", Some("at_risk"), 300);
     write("rfm", "{\"recency\":91}", Some("at_risk"), 400);
-    let periods = store.trait_periods("c1", "rfm").expect("periods");
-    let seen: Vec<(i64, Option<i64>, &str)> = periods
-        .iter()
-        .map(|p| (p.since, p.until, p.label.as_str()))
-        .collect();
     assert_eq!(
-        seen,
-        [(100, Some(300), "champions"), (300, None, "at_risk")]
+        periods_of("rfm"),
+        [
+            (100, Some(300), "champions".to_string()),
+            (300, None, "at_risk".to_string())
+        ]
     );
     let current = store.customer_traits("c1").expect("read");
     assert_eq!(current[0].value, "{\"recency\":91}");
@@ -129,19 +135,14 @@ pub fn trait_history_keeps_periods_of_labels(store: &dyn Store) {
     write("behaviour", "{\"views\":1}", None, 100);
     write("behaviour", "{\"views\":1}", None, 150);
     write("behaviour", "{\"views\":2}", None, 200);
-    let periods = store.trait_periods("c1", "behaviour").expect("periods");
-    let seen: Vec<(i64, Option<i64>, &str)> = periods
-        .iter()
-        .map(|p| (p.since, p.until, p.label.as_str()))
-        .collect();
     assert_eq!(
-        seen,
+        periods_of("behaviour"),
         [
-            (100, Some(200), "{\"views\":1}"),
-            (200, None, "{\"views\":2}")
+            (100, Some(200), "{\"views\":1}".to_string()),
+            (200, None, "{\"views\":2}".to_string())
         ]
     );
-    assert!(store.trait_periods("c1", "clv").expect("none").is_empty());
+    assert!(periods_of("clv").is_empty());
 }
 
 pub fn model_fits_are_versioned(store: &dyn Store) {

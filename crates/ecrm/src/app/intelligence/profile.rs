@@ -355,7 +355,8 @@ pub fn write_all_event_traits(
     lines: &LineTable,
     run: &ProfileRun,
 ) -> Result<(ProfileCounts, Vec<EventNameCount>), AppError> {
-    let table = ActivityTable::load(store, run.until)?;
+    let mut table = ActivityTable::load(store, run.until)?;
+    let event_names = std::mem::take(&mut table.event_names);
     // Every customer with events, lines or both, in byte order.
     let mut customers: Vec<(Option<usize>, Option<usize>)> = Vec::new();
     let (mut a, mut l) = (0, 0);
@@ -398,5 +399,5 @@ pub fn write_all_event_traits(
         written: written.written,
         changed: written.changed,
     };
-    Ok((counts, table.event_names.clone()))
+    Ok((counts, event_names))
 }
