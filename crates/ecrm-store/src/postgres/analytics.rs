@@ -102,30 +102,44 @@ impl PostgresStore {
             let mut counts = TraitWriteCounts::default();
             let (mut ids, mut names, mut values) = (Vec::new(), Vec::new(), Vec::new());
             let mut labels: Vec<Option<String>> = Vec::new();
-            let mut more = true;
-            while more {
+            // One statement cannot upsert a key twice: a key repeated within a chunk starts the
+            // next one, so the writes apply in order.
+            let mut keys: std::collections::HashSet<(String, String)> = Default::default();
+            let mut carried: Option<TraitWrite> = None;
+            loop {
                 ids.clear();
                 names.clear();
                 values.clear();
                 labels.clear();
-                for item in (&mut *traits).take(TRAIT_CHUNK) {
+                keys.clear();
+                let mut exhausted = false;
+                while ids.len() < TRAIT_CHUNK {
+                    let Some(item) = carried.take().or_else(|| traits.next()) else {
+                        exhausted = true;
+                        break;
+                    };
+                    if !keys.insert((item.customer_id.clone(), item.name.clone())) {
+                        carried = Some(item);
+                        break;
+                    }
                     ids.push(item.customer_id);
                     names.push(item.name);
                     values.push(item.value);
                     labels.push(item.label);
                 }
-                more = ids.len() == TRAIT_CHUNK;
-                if ids.is_empty() {
+                if !ids.is_empty() {
+                    let row = tx.query_one(
+                        &statement,
+                        &[&ids, &names, &values, &labels, &computed_at, &model_fit_id],
+                    )?;
+                    let written: i64 = row.try_get(0)?;
+                    let changed: i64 = row.try_get(1)?;
+                    counts.written += u64::try_from(written).unwrap_or(0);
+                    counts.changed += u64::try_from(changed).unwrap_or(0);
+                }
+                if exhausted {
                     break;
                 }
-                let row = tx.query_one(
-                    &statement,
-                    &[&ids, &names, &values, &labels, &computed_at, &model_fit_id],
-                )?;
-                let written: i64 = row.try_get(0)?;
-                let changed: i64 = row.try_get(1)?;
-                counts.written += u64::try_from(written).unwrap_or(0);
-                counts.changed += u64::try_from(changed).unwrap_or(0);
             }
             tx.commit()?;
             Ok(counts)

@@ -12,6 +12,7 @@ mod read;
 mod recs;
 mod segments;
 mod syncer;
+mod trait_prefetch;
 mod traits;
 mod tx;
 mod tx_sql;

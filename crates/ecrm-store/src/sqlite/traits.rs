@@ -1,5 +1,6 @@
-//! Trait writes for SQLite. Each trait is looked up by its key and written only when its value
-//! changed (an insert or an update; a changed label also ends its history period in
+//! Trait writes for SQLite. What the store holds for a chunk of traits is read with one range
+//! scan when the chunk is in customer order (`trait_prefetch`), else by one lookup per trait, and
+//! each trait is written only when its value changed (an insert or an update; a changed label also ends its history period in
 //! `trait_history`); every customer whose traits changed
 //! gets one change-journal row naming them. All of these are single-row statements, so SQLite
 //! needs no statement journal for them (the upsert with a trigger it replaced spent a third of
@@ -10,6 +11,7 @@
 use ecrm_core::time::Millis;
 use rusqlite::{OptionalExtension, params};
 
+use super::trait_prefetch::{Found, found_from_row, stored_in_range};
 use super::{SqliteStore, lock};
 use crate::analytics_model::{TraitWrite, TraitWriteCounts};
 use crate::error::StoreResult;
@@ -18,7 +20,9 @@ use crate::trait_journal::TraitJournal;
 /// Traits written per transaction.
 const CHUNK: usize = 50_000;
 
-const CURRENT: &str = "SELECT value, label, coalesce(label_since, computed_at) FROM traits \
+/// Columns as in `trait_prefetch::RANGE` (the key first), for `found_from_row`.
+const CURRENT: &str = "SELECT customer_id, name, value, label, coalesce(label_since, computed_at) \
+     FROM traits \
      WHERE customer_id = ?1 AND name = ?2";
 const INSERT: &str = "INSERT INTO traits \
      (customer_id, name, value, computed_at, model_fit_id, label, label_since) \
@@ -29,16 +33,6 @@ const END_PERIOD: &str = "INSERT OR REPLACE INTO trait_history (customer_id, nam
      VALUES (?1, ?2, ?3, ?4)";
 const JOURNAL: &str =
     "INSERT INTO customer_changes (customer_id, kind, detail) VALUES (?1, 'trait', ?2)";
-
-/// A stored trait whose value differs from the one being written.
-struct Stored {
-    /// Its label, or its whole value when it has none (what its history period shows).
-    label: String,
-    /// Whether it had a label.
-    labelled: bool,
-    /// When its period began.
-    since: Millis,
-}
 
 impl SqliteStore {
     pub(crate) fn traits_write(
@@ -65,40 +59,35 @@ impl SqliteStore {
         model_fit_id: Option<i64>,
         counts: &mut TraitWriteCounts,
     ) -> StoreResult<usize> {
+        let items: Vec<TraitWrite> = traits.take(CHUNK).collect();
+        if items.is_empty() {
+            return Ok(0);
+        }
         let mut conn = lock(&self.writer)?;
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let mut taken = 0;
         {
+            let mut prefetched = stored_in_range(&tx, &items)?;
             let mut current = tx.prepare_cached(CURRENT)?;
             let mut insert = tx.prepare_cached(INSERT)?;
             let mut update = tx.prepare_cached(UPDATE)?;
             let mut end_period = tx.prepare_cached(END_PERIOD)?;
             let mut journal_insert = tx.prepare_cached(JOURNAL)?;
             let mut journal = TraitJournal::default();
-            for item in traits.take(CHUNK) {
-                taken += 1;
+            for (index, item) in items.iter().enumerate() {
                 counts.written += 1;
-                // Compared here rather than in SQL: binding the value would copy it once more.
-                let stored: Option<Option<Stored>> = current
-                    .query_row(params![item.customer_id, item.name], |row| {
-                        if row.get_ref(0)?.as_str().ok() == Some(item.value.as_str()) {
-                            return Ok(None);
-                        }
-                        let label: Option<String> = row.get(1)?;
-                        let labelled = label.is_some();
-                        Ok(Some(Stored {
-                            label: match label {
-                                Some(label) => label,
-                                None => row.get(0)?,
-                            },
-                            labelled,
-                            since: row.get(2)?,
-                        }))
-                    })
-                    .optional()?;
-                match stored {
-                    Some(None) => continue,
-                    None => {
+                let found = match prefetched.as_mut() {
+                    Some(found) => std::mem::take(&mut found[index]),
+                    // Compared here rather than in SQL: binding the value would copy it again.
+                    None => current
+                        .query_row(params![item.customer_id, item.name], |row| {
+                            found_from_row(row, &item.value)
+                        })
+                        .optional()?
+                        .unwrap_or(Found::Absent),
+                };
+                match found {
+                    Found::Same => continue,
+                    Found::Absent => {
                         insert.execute(params![
                             item.customer_id,
                             item.name,
@@ -109,7 +98,7 @@ impl SqliteStore {
                             computed_at
                         ])?;
                     }
-                    Some(Some(stored)) => {
+                    Found::Differs(stored) => {
                         let same_class = item.label.is_some()
                             && stored.labelled
                             && item.label.as_deref() == Some(stored.label.as_str());
@@ -145,6 +134,6 @@ impl SqliteStore {
             }
         }
         tx.commit()?;
-        Ok(taken)
+        Ok(items.len())
     }
 }

@@ -145,6 +145,97 @@ pub fn trait_history_keeps_periods_of_labels(store: &dyn Store) {
     assert!(periods_of("clv").is_empty());
 }
 
+/// The same trait writes give the same stored traits and counts whether a chunk arrives in
+/// customer order (SQLite reads what it holds with one range scan) or not (one lookup per
+/// trait), with stored rows of other customers and traits inside the range, and a key written
+/// twice in one chunk.
+pub fn trait_writes_agree_in_and_out_of_customer_order(store: &dyn Store) {
+    let trait_of = |customer: String, name: &str, value: &str, label: Option<&str>| TraitWrite {
+        customer_id: customer,
+        name: name.to_string(),
+        value: value.to_string(),
+        label: label.map(str::to_string),
+    };
+    let write = |items: Vec<TraitWrite>, at: i64| {
+        let counts = store
+            .write_traits(&mut items.into_iter(), at, None)
+            .expect("traits");
+        (counts.written, counts.changed)
+    };
+    for prefix in ["p", "q"] {
+        let id = |n: u32| format!("{prefix}{n}");
+        let seed: Vec<TraitWrite> = (1..=5)
+            .flat_map(|n| {
+                [
+                    trait_of(id(n), "a", "1", Some("low")),
+                    trait_of(id(n), "b", "1", None),
+                ]
+            })
+            .collect();
+        assert_eq!(write(seed, 100), (10, 10));
+        let mut changes = vec![
+            trait_of(id(2), "a", "1", Some("low")),  // the same value
+            trait_of(id(2), "c", "7", None),         // new
+            trait_of(id(3), "b", "2", None),         // changed, no label
+            trait_of(id(3), "z", "1", None),         // new, sorts after every stored name
+            trait_of(id(4), "a", "9", Some("high")), // changed class
+        ];
+        if prefix == "q" {
+            changes.reverse();
+        }
+        assert_eq!(write(changes, 200), (5, 4), "prefix {prefix}");
+        let repeated = vec![
+            trait_of(id(4), "a", "8", Some("high")),
+            trait_of(id(4), "a", "7", Some("high")),
+        ];
+        assert_eq!(write(repeated, 300), (2, 2), "prefix {prefix}");
+    }
+    let shown = |customer: &str| -> Vec<(String, String, i64)> {
+        store
+            .customer_traits(customer)
+            .expect("read")
+            .into_iter()
+            .map(|t| (t.name, t.value, t.computed_at))
+            .collect()
+    };
+    for n in 1..=5 {
+        assert_eq!(
+            shown(&format!("p{n}")),
+            shown(&format!("q{n}")),
+            "customer {n}"
+        );
+    }
+    let owned = |rows: &[(&str, &str, i64)]| -> Vec<(String, String, i64)> {
+        rows.iter()
+            .map(|(n, v, at)| (n.to_string(), v.to_string(), *at))
+            .collect()
+    };
+    assert_eq!(
+        shown("p2"),
+        owned(&[("a", "1", 100), ("b", "1", 100), ("c", "7", 200)])
+    );
+    assert_eq!(
+        shown("p3"),
+        owned(&[("a", "1", 100), ("b", "2", 200), ("z", "1", 200)])
+    );
+    assert_eq!(shown("p4"), owned(&[("a", "7", 300), ("b", "1", 100)]));
+    for prefix in ["p", "q"] {
+        let periods: Vec<(i64, Option<i64>, String)> = store
+            .trait_periods(&format!("{prefix}4"), "a")
+            .expect("periods")
+            .into_iter()
+            .map(|p| (p.since, p.until, p.label))
+            .collect();
+        assert_eq!(
+            periods,
+            [
+                (100, Some(200), "low".to_string()),
+                (200, None, "high".to_string())
+            ]
+        );
+    }
+}
+
 pub fn model_fits_are_versioned(store: &dyn Store) {
     assert!(store.latest_model_fit("bgnbd").expect("latest").is_none());
     let fit = |at: i64, ll: f64| ModelFitInput {

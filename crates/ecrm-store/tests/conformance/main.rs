@@ -72,6 +72,7 @@ conformance_suite!(
     analytics::purchase_days_merge_same_day_and_skip_guests,
     analytics::traits_upsert_and_record_changes,
     analytics::trait_history_keeps_periods_of_labels,
+    analytics::trait_writes_agree_in_and_out_of_customer_order,
     analytics::model_fits_are_versioned,
     profile::activity_and_lines_are_grouped_by_customer,
     profile::complaint_tickets_are_counted_per_customer,

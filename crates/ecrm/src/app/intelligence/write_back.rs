@@ -8,8 +8,9 @@ use ecrm_store::{Store, TraitWrite, TraitWriteCounts};
 
 /// Traits handed from the building thread to the writer at a time.
 const BATCH: usize = 4_096;
-/// Batches built ahead of the writer at most.
-const AHEAD: usize = 8;
+/// Batches built ahead of the writer at most: more than the store's chunk (50,000 traits on
+/// SQLite, collected before it writes them), so the builder never waits while a chunk is written.
+const AHEAD: usize = 16;
 
 /// Writes every trait `traits` yields through `Store::write_traits`, building them on a second
 /// thread. A store error stops the building thread too.
