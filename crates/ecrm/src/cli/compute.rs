@@ -102,6 +102,9 @@ pub fn run(global: &GlobalOptions, args: ComputeArgs) -> anyhow::Result<()> {
         println!("{:<16} {:>9.3} {:>14}", phase.name, phase.seconds, rss);
     }
     println!("{:<16} {:>9.3}", "total", report.seconds);
+    if report.phases.iter().any(|phase| phase.name == "events_scan") {
+        println!("(events_scan ran beside load_lines to write_back; the total is wall time)");
+    }
     Ok(())
 }
 

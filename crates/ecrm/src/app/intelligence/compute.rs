@@ -1,8 +1,11 @@
 //! `ecrm compute`: the batch that turns purchase history into stored, explained traits.
 //!
 //! Phases (each timed, with the process's peak memory after it): load the purchase days (one store
-//! query), RFM with value classes and R×F segments, the BG/NBD fit, the Gamma-Gamma fit,
-//! predictions per customer, and the write-back of traits (plus their history) in one transaction.
+//! query), the order lines, RFM with value classes and R×F segments, the BG/NBD fit, the
+//! Gamma-Gamma fit, predictions per customer, the write-back of traits (plus their history) in
+//! customer order, then the profile phase. The scan of the tracked events that the profile phase
+//! needs (`events_scan`) runs on its own thread beside everything from the order lines to the
+//! write-back; `events_wait` is how long the write-back then waited for it.
 //!
 //! Traits written per customer with an order: `rfm`, `lifecycle`, `risk_level` (with the complaint
 //! tickets of the window) and `spending`; and, only when both model fits can be trusted, `clv` and
@@ -33,12 +36,16 @@ use serde_json::{Value, json};
 use super::clv::{
     CLV_CONFIG_MONTHS, CLV_MONTHLY_DISCOUNT, ModelFits, Prediction, fit_models, predict, store_fits,
 };
+use super::activity_table::ActivityTable;
 use super::profile::{
-    ProfileCounts, ProfileRun, load_lines, spending_traits, write_all_event_traits,
+    LineTable, ProfileCounts, ProfileRun, load_lines, spending_traits, write_table_event_traits,
 };
 use super::rfm::rfm_rows;
+use super::trait_values::{
+    ClvValue, LifecycleValue, RfmValue, RiskValue, ValueTierValue, to_text,
+};
 use super::write_back::{merge_by_customer, write_traits_pipelined};
-use super::{date_of, day_of, load_purchases};
+use super::{PurchaseTable, date_of, day_of, load_purchases};
 use crate::app::AppError;
 
 /// Settings of one compute run.
@@ -149,9 +156,64 @@ pub fn run_compute(
     let as_of = options
         .as_of
         .unwrap_or_else(|| date_of(table.last_order_day().map_or(0, |day| day + 1)));
-    let as_of_day = day_of(as_of);
     let as_of_millis = date_to_millis(as_of);
     timer.lap("load");
+    // The events scan (one sequential read of the largest table, on one core) runs beside the
+    // purchase phases and the write-back, which leave the second core partly idle.
+    std::thread::scope(|scope| {
+        let events = scope.spawn(move || {
+            let started = Instant::now();
+            let table = ActivityTable::load(store, as_of_millis);
+            (table, started.elapsed().as_secs_f64())
+        });
+        let rest = compute_after_load(store, options, now, &table, as_of, &mut timer);
+        let (events, events_seconds) = events
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let mut rest = rest?;
+        // Waiting for the scan after the write-back, if it was still running.
+        timer.lap("events_wait");
+        timer.phases.push(Phase {
+            name: "events_scan",
+            seconds: events_seconds,
+            peak_rss_mib: peak_rss_mib(),
+        });
+        timer.started = Instant::now();
+        let profile_run = ProfileRun {
+            as_of: as_of_millis,
+            until: as_of_millis,
+            rules: options.interests,
+            model_fit_id: Some(rest.run_id),
+        };
+        let (profiles, event_names) =
+            write_table_event_traits(store, events?, &rest.lines, &profile_run)?;
+        timer.lap("profiles");
+        rest.report.profiles = profiles;
+        rest.report.event_names = event_names;
+        rest.report.phases = std::mem::take(&mut timer.phases);
+        rest.report.seconds = wall.elapsed().as_secs_f64();
+        Ok(rest.report)
+    })
+}
+
+/// What the purchase phases leave for the profile phase.
+struct AfterLoad {
+    run_id: i64,
+    lines: LineTable,
+    report: ComputeReport,
+}
+
+/// The phases after the purchase load, up to and including the write-back.
+fn compute_after_load(
+    store: &dyn Store,
+    options: &ComputeOptions,
+    now: Millis,
+    table: &PurchaseTable,
+    as_of: NaiveDate,
+    timer: &mut Timer,
+) -> Result<AfterLoad, AppError> {
+    let as_of_day = day_of(as_of);
+    let as_of_millis = date_to_millis(as_of);
     let lines = load_lines(store, None, as_of_millis)?;
     let window = options.risk.complaint_window_days * ecrm_core::time::DAY_MILLIS;
     let complaints: HashMap<String, u32> = store
@@ -225,30 +287,25 @@ pub fn run_compute(
     let counts = write_traits_pipelined(store, traits, now, Some(run_id))?;
     timer.lap("write_back");
 
-    let profile_run = ProfileRun {
-        as_of: as_of_millis,
-        until: as_of_millis,
-        rules: options.interests,
-        model_fit_id: Some(run_id),
-    };
-    let (profiles, event_names) = write_all_event_traits(store, &lines, &profile_run)?;
-    timer.lap("profiles");
-
-    Ok(ComputeReport {
-        as_of,
-        customers: fits.customers,
-        repeat_customers: fits.repeat_customers,
-        models_trusted: fits.trusted.is_ok(),
-        untrusted_reason: fits.trusted.as_ref().err().map(ToString::to_string),
+    Ok(AfterLoad {
         run_id,
-        fit_ids,
-        traits_written: counts.written,
-        traits_changed: counts.changed,
-        prospects: prospect_ids.len() as u64,
-        profiles,
-        phases: timer.phases,
-        event_names,
-        seconds: wall.elapsed().as_secs_f64(),
+        lines,
+        report: ComputeReport {
+            as_of,
+            customers: fits.customers,
+            repeat_customers: fits.repeat_customers,
+            models_trusted: fits.trusted.is_ok(),
+            untrusted_reason: fits.trusted.as_ref().err().map(ToString::to_string),
+            run_id,
+            fit_ids,
+            traits_written: counts.written,
+            traits_changed: counts.changed,
+            prospects: prospect_ids.len() as u64,
+            profiles: ProfileCounts::default(),
+            phases: Vec::new(),
+            event_names: Vec::new(),
+            seconds: 0.0,
+        },
     })
 }
 
@@ -298,11 +355,12 @@ fn prospect_trait(customer_id: &str) -> TraitWrite {
     TraitWrite {
         customer_id: customer_id.to_string(),
         name: "lifecycle".to_string(),
-        value: json!({
-            "stage": LifecycleStage::Prospect.name(), "days_since_first": null,
-            "days_since_last": null, "gap_before_last": null,
-        })
-        .to_string(),
+        value: to_text(&LifecycleValue {
+            days_since_first: None,
+            days_since_last: None,
+            gap_before_last: None,
+            stage: LifecycleStage::Prospect.name(),
+        }),
         label: Some(LifecycleStage::Prospect.name().to_string()),
     }
 }
@@ -321,21 +379,26 @@ fn customer_traits(
         complaints,
         options,
     } = *context;
-    let trait_of = |name: &str, value: Value, label: String| TraitWrite {
+    let trait_of = |name: &str, value: String, label: String| TraitWrite {
         customer_id: row.customer_id.clone(),
         name: name.to_string(),
-        value: value.to_string(),
+        value,
         label: Some(label),
     };
     let segment = rf_segment(row.r_score, row.f_score).name();
     let mut out = Vec::with_capacity(5);
     out.push(trait_of(
         "rfm",
-        json!({
-            "recency_days": row.recency_days, "frequency": row.frequency,
-            "monetary_cents": row.monetary_cents, "r": row.r_score, "f": row.f_score,
-            "m": row.m_score, "class": class.chinese_name(), "class_en": class.english_name(),
-            "segment": segment,
+        to_text(&RfmValue {
+            class: class.chinese_name(),
+            class_en: class.english_name(),
+            f: row.f_score,
+            frequency: row.frequency,
+            m: row.m_score,
+            monetary_cents: row.monetary_cents,
+            r: row.r_score,
+            recency_days: row.recency_days,
+            segment,
         }),
         format!("{segment}/{}", class.english_name()),
     ));
@@ -353,10 +416,11 @@ fn customer_traits(
     let stage = lifecycle_stage(&input, &options.lifecycle).name();
     out.push(trait_of(
         "lifecycle",
-        json!({
-            "stage": stage,
-            "days_since_first": input.days_since_first, "days_since_last": input.days_since_last,
-            "gap_before_last": input.gap_before_last,
+        to_text(&LifecycleValue {
+            days_since_first: input.days_since_first,
+            days_since_last: input.days_since_last,
+            gap_before_last: input.gap_before_last,
+            stage,
         }),
         stage.to_string(),
     ));
@@ -372,9 +436,11 @@ fn customer_traits(
     let level = risk_level(churn_risk, refund_rate, complaints, &options.risk);
     out.push(trait_of(
         "risk_level",
-        json!({
-            "level": level,
-            "churn_risk": churn_risk, "refund_rate": refund_rate, "complaints": complaints,
+        to_text(&RiskValue {
+            churn_risk,
+            complaints,
+            level,
+            refund_rate,
         }),
         level.to_string(),
     ));
@@ -383,19 +449,24 @@ fn customer_traits(
         let band = churn_band(risk, &options.risk);
         out.push(trait_of(
             "clv",
-            json!({
-                "x": p.history.frequency, "t_x": p.history.recency, "T": p.history.age,
-                "m_x": p.history.mean_value, "expected_purchases_365d": p.expected_purchases,
-                "p_alive": p.probability_alive, "churn_risk": risk,
-                "churn_band": band,
-                "expected_order_value": p.expected_order_value, "clv_12m": p.clv,
+            to_text(&ClvValue {
+                age: p.history.age,
+                churn_band: band,
+                churn_risk: risk,
+                clv_12m: p.clv,
+                expected_order_value: p.expected_order_value,
+                expected_purchases_365d: p.expected_purchases,
+                m_x: p.history.mean_value,
+                p_alive: p.probability_alive,
+                t_x: p.history.recency,
+                x: p.history.frequency,
             }),
             band.to_string(),
         ));
         let tier = value_tier(p.clv, cutoffs);
         out.push(trait_of(
             "value_tier",
-            json!({ "tier": tier, "clv_12m": p.clv }),
+            to_text(&ValueTierValue { clv_12m: p.clv, tier }),
             tier.to_string(),
         ));
     }

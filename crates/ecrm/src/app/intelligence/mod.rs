@@ -11,6 +11,7 @@ pub mod grouping;
 pub mod profile;
 pub mod rfm;
 pub mod schedule;
+pub mod trait_values;
 pub mod traits;
 pub mod write_back;
 

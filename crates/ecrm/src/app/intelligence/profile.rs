@@ -355,7 +355,18 @@ pub fn write_all_event_traits(
     lines: &LineTable,
     run: &ProfileRun,
 ) -> Result<(ProfileCounts, Vec<EventNameCount>), AppError> {
-    let mut table = ActivityTable::load(store, run.until)?;
+    let table = ActivityTable::load(store, run.until)?;
+    write_table_event_traits(store, table, lines, run)
+}
+
+/// `write_all_event_traits` with the events already loaded (`ActivityTable::load` up to
+/// `run.until`).
+pub fn write_table_event_traits(
+    store: &dyn Store,
+    mut table: ActivityTable,
+    lines: &LineTable,
+    run: &ProfileRun,
+) -> Result<(ProfileCounts, Vec<EventNameCount>), AppError> {
     let event_names = std::mem::take(&mut table.event_names);
     // Every customer with events, lines or both, in byte order.
     let mut customers: Vec<(Option<usize>, Option<usize>)> = Vec::new();
