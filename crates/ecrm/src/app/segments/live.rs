@@ -25,7 +25,7 @@ const STEP: usize = 5_000;
 /// A backlog larger than this is caught up by re-evaluating everything at once.
 const BULK_BACKLOG: i64 = 200_000;
 /// Membership changes written per transaction.
-const WRITE_CHUNK: usize = 10_000;
+const WRITE_CHUNK: usize = 50_000;
 
 /// Profile fields an attribute change can move.
 const PROFILE_FIELDS: &[&str] = &["name", "gender", "birthday", "country", "city", "signup_at"];
@@ -54,8 +54,10 @@ pub fn refresh_segments(
         now,
         segments: &segments,
     };
-    let mut recorded = 0;
     let mut refreshed = Vec::new();
+    // Every segment's entries (snapshot row, segment) and exits, written together afterwards.
+    let mut entries: Vec<(u32, i64)> = Vec::new();
+    let mut exits: Vec<MembershipChange> = Vec::new();
     for record in store.segments()? {
         if !ids.contains(&record.id) {
             continue;
@@ -70,38 +72,33 @@ pub fn refresh_segments(
             after = Some(last.customer_id.clone());
             members.extend(page.into_iter().map(|member| member.customer_id));
         }
-        let mut changes = Vec::new();
-        let mut size = 0u64;
+        let (mut size, mut entered, mut exited) = (0u64, 0u64, 0u64);
         for row in matched.rows() {
             size += 1;
-            let id = &snapshot.ids[row];
-            if !members.remove(id) {
-                changes.push(change(record.id, id, true, cause, now));
+            if !members.remove(&snapshot.ids[row]) {
+                entries.push((row as u32, record.id));
+                entered += 1;
             }
         }
         for id in members {
-            changes.push(change(record.id, &id, false, cause, now));
+            exits.push(change(record.id, &id, false, cause, now));
+            exited += 1;
         }
-        // In key order, so the membership and change indexes are written front to back.
-        changes.sort_unstable_by(|a, b| a.customer_id.as_bytes().cmp(b.customer_id.as_bytes()));
-        let evaluated = started.elapsed().as_secs_f64();
-        let written = write(store, &changes)?;
-        recorded += written;
-        let entered = changes.iter().filter(|c| c.enter).count() as u64;
         refreshed.push(RefreshedSegment {
             segment_id: record.id,
             size,
             entered,
-            exited: changes.len() as u64 - entered,
+            exited,
         });
         tracing::debug!(
             segment = record.name,
-            changes = changes.len(),
-            evaluate_seconds = evaluated,
-            total_seconds = started.elapsed().as_secs_f64(),
+            entered,
+            exited,
+            evaluate_seconds = started.elapsed().as_secs_f64(),
             "segment re-evaluated"
         );
     }
+    let recorded = write_in_customer_order(store, &snapshot.ids, entries, exits, cause, now)?;
     // The console's size snapshot learns the new sizes now, so a segment just created or
     // redefined is not counted live on every page view until the next refresh.
     crate::app::console::trends::note_refreshed(store, &refreshed, now)?;
@@ -382,6 +379,41 @@ fn change(
         cause: cause.to_string(),
         at,
     }
+}
+
+/// Writes the entries and exits of a whole re-evaluation in customer-id order across all
+/// segments, so the store's per-customer indexes of memberships and changes are each written
+/// front to back once rather than swept once per segment.
+fn write_in_customer_order(
+    store: &dyn Store,
+    ids: &[String],
+    mut entries: Vec<(u32, i64)>,
+    mut exits: Vec<MembershipChange>,
+    cause: &str,
+    now: Millis,
+) -> Result<u64, AppError> {
+    let in_byte_order = ids
+        .windows(2)
+        .all(|pair| pair[0].as_bytes() < pair[1].as_bytes());
+    if in_byte_order {
+        entries.sort_unstable();
+    } else {
+        entries.sort_unstable_by(|a, b| {
+            (ids[a.0 as usize].as_bytes(), a.1).cmp(&(ids[b.0 as usize].as_bytes(), b.1))
+        });
+    }
+    exits.sort_unstable_by(|a, b| {
+        (a.customer_id.as_bytes(), a.segment_id).cmp(&(b.customer_id.as_bytes(), b.segment_id))
+    });
+    let mut recorded = write(store, &exits)?;
+    for chunk in entries.chunks(WRITE_CHUNK) {
+        let changes: Vec<MembershipChange> = chunk
+            .iter()
+            .map(|&(row, segment)| change(segment, &ids[row as usize], true, cause, now))
+            .collect();
+        recorded += store.apply_membership_changes(&changes)?;
+    }
+    Ok(recorded)
 }
 
 fn write(store: &dyn Store, changes: &[MembershipChange]) -> Result<u64, AppError> {
