@@ -8,6 +8,8 @@
 //! * a product view's dwell time is its `dwell_seconds` property when tracked, otherwise the time
 //!   until the customer's next event in the same session; both capped at [`MAX_DWELL_SECONDS`].
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use crate::time::Millis;
@@ -44,10 +46,11 @@ pub struct Activity {
     pub at: Millis,
     /// The kind.
     pub kind: ActivityKind,
-    /// The product's or page's category.
-    pub category: Option<String>,
-    /// The product's brand.
-    pub brand: Option<String>,
+    /// The product's or page's category (shared: a store has few, and a customer's activities
+    /// repeat them).
+    pub category: Option<Arc<str>>,
+    /// The product's brand (shared, as the category).
+    pub brand: Option<Arc<str>>,
     /// Seconds spent, when tracked (`dwell_seconds`), capped.
     pub dwell_seconds: Option<f64>,
     /// The search terms of a search (trimmed, lower-cased).
@@ -208,8 +211,8 @@ impl Activity {
         Activity {
             at,
             kind,
-            category,
-            brand,
+            category: category.map(Arc::from),
+            brand: brand.map(Arc::from),
             dwell_seconds,
             query,
             coupon,

@@ -63,12 +63,7 @@ pub fn run(global: &GlobalOptions, args: ComputeArgs) -> anyhow::Result<()> {
         interests: interest_rules(args.interest_half_life_days)?,
     };
     let report = run_compute(&*store, &options, now_millis())?;
-    super::segments::follow_changes(&*store, crate::app::segments::live::TRAITS_RECOMPUTED)?;
-    crate::app::console::dashboard::refresh_dashboard_counted(
-        &*store,
-        now_millis(),
-        Some(report.event_names.clone()),
-    )?;
+    follow_and_refresh_console(&*store, report.event_names.clone())?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
@@ -102,10 +97,36 @@ pub fn run(global: &GlobalOptions, args: ComputeArgs) -> anyhow::Result<()> {
         println!("{:<16} {:>9.3} {:>14}", phase.name, phase.seconds, rss);
     }
     println!("{:<16} {:>9.3}", "total", report.seconds);
-    if report.phases.iter().any(|phase| phase.name == "events_scan") {
+    if report
+        .phases
+        .iter()
+        .any(|phase| phase.name == "events_scan")
+    {
         println!("(events_scan ran beside load_lines to write_back; the total is wall time)");
     }
     Ok(())
+}
+
+/// After a compute: brings segment memberships up to date and, beside that, computes the
+/// console's figures that do not depend on them (purchases, traits, the funnel counted by the
+/// compute's events scan); then stores the console snapshot with the segment trends.
+pub fn follow_and_refresh_console(
+    store: &dyn ecrm_store::Store,
+    event_names: Vec<ecrm_store::EventNameCount>,
+) -> anyhow::Result<()> {
+    use crate::app::console::dashboard::{compute_dashboard_counted, store_dashboard};
+    let now = now_millis();
+    std::thread::scope(|scope| {
+        let figures = scope.spawn(|| compute_dashboard_counted(store, now, Some(event_names)));
+        let followed =
+            super::segments::follow_changes(store, crate::app::segments::live::TRAITS_RECOMPUTED);
+        let figures = figures
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        followed?;
+        store_dashboard(store, now, figures?)?;
+        Ok(())
+    })
 }
 
 /// The interest rules with a half-life from the command line (a positive number of days).

@@ -186,12 +186,7 @@ pub fn run_demo(global: &GlobalOptions, args: DemoArgs) -> anyhow::Result<()> {
     );
     // Memberships before the snapshot, so the console's segment sizes are not zeros until the
     // next refresh.
-    super::segments::follow_changes(&*store, crate::app::segments::live::TRAITS_RECOMPUTED)?;
-    crate::app::console::dashboard::refresh_dashboard_counted(
-        &*store,
-        now_millis(),
-        Some(report.event_names.clone()),
-    )?;
+    super::compute::follow_and_refresh_console(&*store, report.event_names.clone())?;
     let key = create_key(&*store, KeyRole::Admin, None, "demo", "demo")?;
     let password = random_password()?;
     create_user(

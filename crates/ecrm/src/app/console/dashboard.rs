@@ -381,6 +381,35 @@ fn refresh_timed(
     event_names: Option<Vec<EventNameCount>>,
 ) -> Result<(Dashboard, Phases), AppError> {
     let (dashboard, mut phases) = compute_dashboard_timed(store, now, event_names)?;
+    store_with_trends(store, now, dashboard, &mut phases)
+}
+
+/// The figures that do not depend on segment memberships (purchases, traits, the funnel from
+/// `event_names` when given), to be stored by [`store_dashboard`] once memberships are current:
+/// a compute runs this beside the segment catch-up.
+pub fn compute_dashboard_counted(
+    store: &dyn Store,
+    now: Millis,
+    event_names: Option<Vec<EventNameCount>>,
+) -> Result<Dashboard, AppError> {
+    Ok(compute_dashboard_timed(store, now, event_names)?.0)
+}
+
+/// Computes the segment trends and stores them with `dashboard` as the console snapshot.
+pub fn store_dashboard(
+    store: &dyn Store,
+    now: Millis,
+    dashboard: Dashboard,
+) -> Result<Dashboard, AppError> {
+    Ok(store_with_trends(store, now, dashboard, &mut Vec::new())?.0)
+}
+
+fn store_with_trends(
+    store: &dyn Store,
+    now: Millis,
+    dashboard: Dashboard,
+    phases: &mut Phases,
+) -> Result<(Dashboard, Phases), AppError> {
     let started = std::time::Instant::now();
     let trends = super::trends::compute_trends(store, now)?;
     phases.push(("segment trends and sizes", started.elapsed().as_secs_f64()));
@@ -393,7 +422,7 @@ fn refresh_timed(
         computed_at: now,
     })?;
     phases.push(("write snapshots", started.elapsed().as_secs_f64()));
-    Ok((dashboard, phases))
+    Ok((dashboard, std::mem::take(phases)))
 }
 
 /// The stored snapshot, if any (an unreadable one counts as none).

@@ -166,8 +166,8 @@ impl ActivityTable {
         }
     }
 
-    fn name(&self, index: u32) -> Option<String> {
-        self.names.name(index).map(str::to_string)
+    fn name(&self, index: u32) -> Option<std::sync::Arc<str>> {
+        self.names.shared(index)
     }
 
     /// Customers loaded.

@@ -33,17 +33,15 @@ use ecrm_store::{EventNameCount, ModelFitInput, Store, TraitWrite};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::activity_table::ActivityTable;
 use super::clv::{
     CLV_CONFIG_MONTHS, CLV_MONTHLY_DISCOUNT, ModelFits, Prediction, fit_models, predict, store_fits,
 };
-use super::activity_table::ActivityTable;
 use super::profile::{
     LineTable, ProfileCounts, ProfileRun, load_lines, spending_traits, write_table_event_traits,
 };
 use super::rfm::rfm_rows;
-use super::trait_values::{
-    ClvValue, LifecycleValue, RfmValue, RiskValue, ValueTierValue, to_text,
-};
+use super::trait_values::{ClvValue, LifecycleValue, RfmValue, RiskValue, ValueTierValue, to_text};
 use super::write_back::{merge_by_customer, write_traits_pipelined};
 use super::{PurchaseTable, date_of, day_of, load_purchases};
 use crate::app::AppError;
@@ -466,7 +464,10 @@ fn customer_traits(
         let tier = value_tier(p.clv, cutoffs);
         out.push(trait_of(
             "value_tier",
-            to_text(&ValueTierValue { clv_12m: p.clv, tier }),
+            to_text(&ValueTierValue {
+                clv_12m: p.clv,
+                tier,
+            }),
             tier.to_string(),
         ));
     }

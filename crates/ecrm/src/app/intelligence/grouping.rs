@@ -1,17 +1,19 @@
 //! What the whole-store tables of the profile pass share (order lines, activities): interned
 //! category and brand names, and the counting sort that groups rows by customer in byte order.
 
+use std::sync::Arc;
+
 /// Category and brand names stored once; code 0 is "none".
 #[derive(Debug)]
 pub struct Names {
-    names: Vec<String>,
-    index: foldhash::HashMap<String, u32>,
+    names: Vec<Arc<str>>,
+    index: foldhash::HashMap<Arc<str>, u32>,
 }
 
 impl Default for Names {
     fn default() -> Self {
         Names {
-            names: vec![String::new()],
+            names: vec![Arc::from("")],
             index: foldhash::HashMap::default(),
         }
     }
@@ -25,14 +27,20 @@ impl Names {
             return code;
         }
         let code = self.names.len() as u32;
-        self.names.push(name.to_string());
-        self.index.insert(name.to_string(), code);
+        let shared: Arc<str> = Arc::from(name);
+        self.names.push(Arc::clone(&shared));
+        self.index.insert(shared, code);
         code
     }
 
     /// The name of `code`, `None` for 0.
     pub fn name(&self, code: u32) -> Option<&str> {
-        (code != 0).then(|| self.names[code as usize].as_str())
+        (code != 0).then(|| &*self.names[code as usize])
+    }
+
+    /// The shared name of `code` (no copy of the text), `None` for 0.
+    pub fn shared(&self, code: u32) -> Option<Arc<str>> {
+        (code != 0).then(|| Arc::clone(&self.names[code as usize]))
     }
 }
 

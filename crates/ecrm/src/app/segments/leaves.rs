@@ -11,6 +11,12 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess,
 /// Where leaves go: `set(row, path, value)`.
 pub trait LeafSink {
     fn set_leaf(&mut self, row: usize, path: &str, value: FactValue);
+
+    /// A text leaf, borrowed from the JSON text (a sink that stores each distinct text once need
+    /// not copy the ones it has).
+    fn set_text_leaf(&mut self, row: usize, path: &str, text: &str) {
+        self.set_leaf(row, path, FactValue::Text(text.to_string()));
+    }
 }
 
 /// Parses `json` and sets each leaf of it under `path` (restored on return). Invalid JSON sets
@@ -77,7 +83,7 @@ impl<'de> Visitor<'de> for Leaves<'_> {
     }
 
     fn visit_str<E>(self, value: &str) -> Result<(), E> {
-        self.set(FactValue::Text(value.to_string()));
+        self.sink.set_text_leaf(self.row, self.path, value);
         Ok(())
     }
 

@@ -3,7 +3,7 @@
 //! values are flattened generically (`interests.category.shoes` is the leaf `category.shoes` of
 //! the trait `interests`), so a new trait needs no change here, and the schema grows with it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use ecrm_core::segment::{FactValue, FieldType, Schema, standard_schema};
 use ecrm_core::time::{Millis, date_to_millis};
@@ -23,7 +23,23 @@ const PRIMARY_KEYS: &[(&str, &str)] = &[
 pub struct TextColumn {
     pub codes: Vec<u32>,
     pub dict: Vec<String>,
-    lookup: HashMap<String, u32>,
+    lookup: foldhash::HashMap<String, u32>,
+}
+
+impl TextColumn {
+    /// Sets a cell to `text`, copying it only when the column has not seen it before.
+    fn set_str(&mut self, row: usize, text: &str) {
+        let code = match self.lookup.get(text) {
+            Some(&code) => code,
+            None => {
+                let code = u32::try_from(self.dict.len()).unwrap_or(NO_TEXT);
+                self.lookup.insert(text.to_string(), code);
+                self.dict.push(text.to_string());
+                code
+            }
+        };
+        put(&mut self.codes, row, code, NO_TEXT);
+    }
 }
 
 /// No text value.
@@ -129,9 +145,10 @@ fn put<T: Copy>(cells: &mut Vec<T>, row: usize, value: T, missing: T) {
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
     pub ids: Vec<String>,
-    index: HashMap<String, usize>,
+    index: foldhash::HashMap<String, usize>,
     pub alive: Bits,
-    pub columns: BTreeMap<String, Column>,
+    /// Columns by field name (a hash map: loading looks one up per leaf).
+    pub columns: foldhash::HashMap<String, Column>,
     pub identifiers: BTreeMap<String, Bits>,
     /// The customer of the last fact applied and its row (facts come grouped by customer).
     last: Option<(String, usize)>,
@@ -196,11 +213,15 @@ impl Snapshot {
     /// The standard schema plus every trait leaf seen in the data.
     pub fn schema(&self) -> Schema {
         let mut schema = standard_schema();
-        for (name, column) in &self.columns {
+        let mut names: Vec<&String> = self.columns.keys().collect();
+        names.sort_unstable();
+        for name in names {
             if name.starts_with("attributes.") || schema.field_type(name).is_ok() {
                 continue;
             }
-            schema.fields.push((name.clone(), column.field_type()));
+            schema
+                .fields
+                .push((name.clone(), self.columns[name].field_type()));
         }
         for kind in self.identifiers.keys() {
             if !schema.identifiers.contains(kind) && !kind.starts_with("ext.") {
@@ -377,6 +398,15 @@ impl Snapshot {
 impl super::leaves::LeafSink for Snapshot {
     fn set_leaf(&mut self, row: usize, path: &str, value: FactValue) {
         self.set(row, path, value);
+    }
+
+    fn set_text_leaf(&mut self, row: usize, path: &str, text: &str) {
+        match self.columns.get_mut(path) {
+            Some(Column::Text(column)) => column.set_str(row, text),
+            // A value of another type than the column's is left out, as in `Column::set`.
+            Some(_) => {}
+            None => self.set(row, path, FactValue::Text(text.to_string())),
+        }
     }
 }
 
