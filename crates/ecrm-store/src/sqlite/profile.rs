@@ -12,11 +12,13 @@ use crate::purchase_scan::IdentifierMap;
 const ACTIVITY: &str = "SELECT i.customer_id, e.id, e.type, e.name, e.occurred_at, e.properties \
      FROM identifiers i JOIN events e ON e.identifier_id = i.id";
 
-/// Every customer's order lines in storage order: orders scanned by row id, each order's lines
-/// from the clustered primary key (no sort, no random access to the orders table).
-/// Every event in storage order (the whole-store activity pass).
-const EVENTS_SCAN: &str =
-    "SELECT identifier_id, id, type, name, occurred_at, properties FROM events";
+/// Events in storage order from a row id on, up to a last one (the whole-store activity pass).
+const EVENTS_SCAN: &str = "SELECT identifier_id, id, type, name, occurred_at, properties \
+     FROM events WHERE id > ?1 AND id <= ?2 ORDER BY id LIMIT ?3";
+/// Events read per read transaction by the whole-store pass: short transactions let the WAL
+/// restart while a compute writes beside the scan (one 30 s transaction made the WAL grow by
+/// gigabytes, and every new WAL block cost the writer a zeroed page).
+const EVENTS_PER_READ: i64 = 262_144;
 
 /// Every order and refund in row-id order (the orders side of the merge in `purchase_lines`).
 const ORDERS_BY_ID: &str = "SELECT id, identifier_id, kind = 'refund', ordered_at FROM orders \
@@ -78,32 +80,7 @@ impl SqliteStore {
     ) -> StoreResult<u64> {
         self.read(|conn| {
             let Some(list) = customers else {
-                // Everyone: the events table in storage order (one sequential read of it), each
-                // event's customer from an in-memory map of the identifiers.
-                let tx = conn.unchecked_transaction()?;
-                let identifiers = identifier_map(&tx)?;
-                let mut statement = tx.prepare(EVENTS_SCAN)?;
-                let mut rows = statement.query([])?;
-                let mut count = 0u64;
-                while let Some(row) = rows.next()? {
-                    let customer = row
-                        .get::<_, Option<i64>>(0)?
-                        .and_then(|id| identifiers.customer_of(id));
-                    let Some(customer) = customer else { continue };
-                    sink(&ActivityRecord {
-                        customer_id: identifiers.customer_id(customer),
-                        event_id: row.get(1)?,
-                        kind: text(row, 2)?,
-                        name: optional_text(row, 3)?,
-                        occurred_at: row.get(4)?,
-                        properties: text(row, 5)?,
-                    })?;
-                    count += 1;
-                }
-                drop(rows);
-                drop(statement);
-                tx.commit()?;
-                return Ok(count);
+                return all_activity(conn, EVENTS_PER_READ, sink);
             };
             grouped(conn, ACTIVITY, false, list, &mut |row| {
                 sink(&ActivityRecord {
@@ -273,6 +250,53 @@ fn merge_lines(
 }
 
 /// Identifier row ids to customers, from one scan of the identifiers in customer order.
+/// Every event of a known customer up to the last one stored when the pass began, in storage
+/// order (one sequential read), each event's customer from an in-memory map of the identifiers;
+/// read in short transactions of `EVENTS_PER_READ` (events are only appended, so the pass sees
+/// each event once).
+fn all_activity(
+    conn: &rusqlite::Connection,
+    per_read: i64,
+    sink: &mut dyn FnMut(&ActivityRecord<'_>) -> StoreResult<()>,
+) -> StoreResult<u64> {
+    // The last event first: every identifier an event up to it names is then in the map.
+    let last: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM events", [], |row| {
+        row.get(0)
+    })?;
+    let identifiers = identifier_map(conn)?;
+    let mut after = 0i64;
+    let mut count = 0u64;
+    loop {
+        let tx = conn.unchecked_transaction()?;
+        let mut read = 0i64;
+        {
+            let mut statement = tx.prepare_cached(EVENTS_SCAN)?;
+            let mut rows = statement.query(params![after, last, per_read])?;
+            while let Some(row) = rows.next()? {
+                read += 1;
+                after = row.get(1)?;
+                let customer = row
+                    .get::<_, Option<i64>>(0)?
+                    .and_then(|id| identifiers.customer_of(id));
+                let Some(customer) = customer else { continue };
+                sink(&ActivityRecord {
+                    customer_id: identifiers.customer_id(customer),
+                    event_id: after,
+                    kind: text(row, 2)?,
+                    name: optional_text(row, 3)?,
+                    occurred_at: row.get(4)?,
+                    properties: text(row, 5)?,
+                })?;
+                count += 1;
+            }
+        }
+        tx.commit()?;
+        if read < per_read {
+            return Ok(count);
+        }
+    }
+}
+
 fn identifier_map(conn: &rusqlite::Connection) -> StoreResult<IdentifierMap> {
     let mut identifiers = IdentifierMap::default();
     let mut statement =
@@ -282,4 +306,71 @@ fn identifier_map(conn: &rusqlite::Connection) -> StoreResult<IdentifierMap> {
         identifiers.add(row.get(0)?, text(row, 1)?);
     }
     Ok(identifiers)
+}
+
+#[cfg(test)]
+mod tests {
+    use ecrm_core::identity::IdentityLimits;
+    use ecrm_core::order::CustomerRef;
+    use ecrm_core::{Identifier, IdentifierKind};
+
+    use super::all_activity;
+    use crate::sqlite::SqliteStore;
+    use crate::{EventInput, Store, WriteContext};
+
+    #[test]
+    fn the_whole_store_pass_reads_every_event_once_whatever_its_read_size() {
+        let dir = std::env::temp_dir().join(format!("ecrm-activity-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("store.db");
+        let _ = std::fs::remove_file(&path);
+        let store = SqliteStore::open(&path).expect("open");
+        let events: Vec<EventInput> = (0..7)
+            .map(|n| EventInput {
+                message_id: format!("m{n}"),
+                kind: "track".to_string(),
+                name: Some("Product Viewed".to_string()),
+                customer: CustomerRef::new(
+                    vec![Identifier {
+                        kind: IdentifierKind::UserId,
+                        value: format!("c{}", n % 3),
+                    }],
+                    None,
+                    None,
+                ),
+                channel: None,
+                occurred_at: n,
+                sent_at: None,
+                received_at: n,
+                properties: serde_json::json!({}),
+                context: serde_json::json!({}),
+            })
+            .collect();
+        let context = WriteContext {
+            source: "test".to_string(),
+            at: 1,
+            limits: IdentityLimits::standard(),
+        };
+        store.write_events(&events, &context).expect("events");
+        let read_with = |per_read: i64| {
+            let mut seen = Vec::new();
+            let count = store
+                .read(|conn| {
+                    all_activity(conn, per_read, &mut |event| {
+                        seen.push((event.customer_id.to_string(), event.occurred_at));
+                        Ok(())
+                    })
+                })
+                .expect("scan");
+            assert_eq!(count as usize, seen.len());
+            seen
+        };
+        let whole = read_with(1_000);
+        assert_eq!(whole.len(), 7);
+        for per_read in [1, 2, 3, 7] {
+            assert_eq!(read_with(per_read), whole, "{per_read} events per read");
+        }
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
