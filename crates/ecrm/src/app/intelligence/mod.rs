@@ -5,6 +5,7 @@
 //! into a flat, compact table, then runs the pure models of `ecrm_core::analytics`.
 
 pub mod activity_table;
+pub mod batch_traits;
 pub mod clv;
 pub mod compute;
 pub mod grouping;
