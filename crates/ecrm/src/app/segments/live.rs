@@ -11,6 +11,7 @@ use ecrm_store::{ChangeKind, CustomerChange, MembershipChange, Store};
 use super::bits::Bits;
 use super::eval::Evaluator;
 use super::snapshot::Snapshot;
+use super::writes::{write, write_in_customer_order};
 use super::{SegmentEngine, builtin, decode, definitions};
 use crate::app::AppError;
 
@@ -25,7 +26,7 @@ const STEP: usize = 5_000;
 /// A backlog larger than this is caught up by re-evaluating everything at once.
 const BULK_BACKLOG: i64 = 200_000;
 /// Membership changes written per transaction.
-const WRITE_CHUNK: usize = 50_000;
+pub(super) const WRITE_CHUNK: usize = 50_000;
 
 /// Profile fields an attribute change can move.
 const PROFILE_FIELDS: &[&str] = &["name", "gender", "birthday", "country", "city", "signup_at"];
@@ -365,7 +366,7 @@ fn cause_of(kinds: &[&ChangeKind], deps: &Dependencies) -> String {
     event(false).unwrap_or_else(|| IMPORT.to_string())
 }
 
-fn change(
+pub(super) fn change(
     segment_id: i64,
     customer_id: &str,
     enter: bool,
@@ -379,49 +380,6 @@ fn change(
         cause: cause.to_string(),
         at,
     }
-}
-
-/// Writes the entries and exits of a whole re-evaluation in customer-id order across all
-/// segments, so the store's per-customer indexes of memberships and changes are each written
-/// front to back once rather than swept once per segment.
-fn write_in_customer_order(
-    store: &dyn Store,
-    ids: &[String],
-    mut entries: Vec<(u32, i64)>,
-    mut exits: Vec<MembershipChange>,
-    cause: &str,
-    now: Millis,
-) -> Result<u64, AppError> {
-    let in_byte_order = ids
-        .windows(2)
-        .all(|pair| pair[0].as_bytes() < pair[1].as_bytes());
-    if in_byte_order {
-        entries.sort_unstable();
-    } else {
-        entries.sort_unstable_by(|a, b| {
-            (ids[a.0 as usize].as_bytes(), a.1).cmp(&(ids[b.0 as usize].as_bytes(), b.1))
-        });
-    }
-    exits.sort_unstable_by(|a, b| {
-        (a.customer_id.as_bytes(), a.segment_id).cmp(&(b.customer_id.as_bytes(), b.segment_id))
-    });
-    let mut recorded = write(store, &exits)?;
-    for chunk in entries.chunks(WRITE_CHUNK) {
-        let changes: Vec<MembershipChange> = chunk
-            .iter()
-            .map(|&(row, segment)| change(segment, &ids[row as usize], true, cause, now))
-            .collect();
-        recorded += store.apply_membership_changes(&changes)?;
-    }
-    Ok(recorded)
-}
-
-fn write(store: &dyn Store, changes: &[MembershipChange]) -> Result<u64, AppError> {
-    let mut recorded = 0;
-    for chunk in changes.chunks(WRITE_CHUNK) {
-        recorded += store.apply_membership_changes(chunk)?;
-    }
-    Ok(recorded)
 }
 
 /// How the membership worker inside `ecrm serve` runs.

@@ -10,6 +10,7 @@ pub mod leaves;
 pub mod live;
 pub mod read;
 pub mod snapshot;
+pub mod writes;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
