@@ -218,12 +218,12 @@ fn compute_after_load(
         .collect();
     timer.lap("load_lines");
 
-    let rows = rfm_rows(&table, as_of_day);
+    let rows = rfm_rows(table, as_of_day);
     let classes = value_classes(&rows);
     let thresholds = rfm_thresholds(&rows);
     timer.lap("rfm");
 
-    let (fits, histories) = fit_models(&table, as_of_day - 1, options.unit);
+    let (fits, histories) = fit_models(table, as_of_day - 1, options.unit);
     timer.phases.push(Phase {
         name: "bgnbd_fit",
         seconds: fits.bgnbd_seconds,
