@@ -117,14 +117,26 @@ pub fn follow_and_refresh_console(
     use crate::app::console::dashboard::{compute_dashboard_counted, store_dashboard};
     let now = now_millis();
     std::thread::scope(|scope| {
-        let figures = scope.spawn(|| compute_dashboard_counted(store, now, Some(event_names)));
+        let figures = scope.spawn(|| {
+            let started = std::time::Instant::now();
+            let figures = compute_dashboard_counted(store, now, Some(event_names));
+            let seconds = started.elapsed().as_secs_f64();
+            tracing::info!(
+                seconds,
+                "console figures computed beside the segment catch-up"
+            );
+            figures
+        });
         let followed =
             super::segments::follow_changes(store, crate::app::segments::live::TRAITS_RECOMPUTED);
         let figures = figures
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         followed?;
+        let started = std::time::Instant::now();
         store_dashboard(store, now, figures?)?;
+        let seconds = started.elapsed().as_secs_f64();
+        tracing::info!(seconds, "console snapshot stored with the segment trends");
         Ok(())
     })
 }
