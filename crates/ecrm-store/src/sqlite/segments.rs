@@ -222,26 +222,45 @@ impl SqliteStore {
         })
     }
 
+    /// Counted in memory over one sequential scan of `segment_changes`: grouped in SQL, the plan
+    /// walks the `(segment_id, id)` index and seeks every row in the table, and a whole
+    /// re-evaluation stores a segment's rows apart (they are written in customer order).
     pub(crate) fn period_flows(
         &self,
         since: Millis,
         period_millis: Millis,
     ) -> StoreResult<Vec<SegmentPeriodFlow>> {
+        if period_millis <= 0 {
+            return Err(StoreError::Other(format!(
+                "a period of {period_millis} ms: periods must be positive"
+            )));
+        }
         self.read(|conn| {
             let mut statement = conn.prepare_cached(
-                "SELECT segment_id, (at - ?1) / ?2 AS period, sum(change = 'enter'), \
-                 sum(change = 'exit') FROM segment_changes WHERE at >= ?1 \
-                 GROUP BY segment_id, period ORDER BY segment_id, period",
+                "SELECT segment_id, at, change = 'enter', change = 'exit' FROM segment_changes \
+                 WHERE at >= ?1",
             )?;
-            let rows = statement.query_map([since, period_millis], |row| {
-                Ok(SegmentPeriodFlow {
-                    segment_id: row.get(0)?,
-                    period: u64::try_from(row.get::<_, i64>(1)?).unwrap_or(0),
-                    entered: u64::try_from(row.get::<_, i64>(2)?).unwrap_or(0),
-                    exited: u64::try_from(row.get::<_, i64>(3)?).unwrap_or(0),
-                })
-            })?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            let mut rows = statement.query([since])?;
+            let mut flows: std::collections::BTreeMap<(i64, u64), (u64, u64)> =
+                std::collections::BTreeMap::new();
+            while let Some(row) = rows.next()? {
+                let at: i64 = row.get(1)?;
+                let period = u64::try_from((at - since) / period_millis).unwrap_or(0);
+                let counts = flows.entry((row.get(0)?, period)).or_default();
+                counts.0 += u64::from(row.get::<_, bool>(2)?);
+                counts.1 += u64::from(row.get::<_, bool>(3)?);
+            }
+            Ok(flows
+                .into_iter()
+                .map(
+                    |((segment_id, period), (entered, exited))| SegmentPeriodFlow {
+                        segment_id,
+                        period,
+                        entered,
+                        exited,
+                    },
+                )
+                .collect())
         })
     }
 
