@@ -205,21 +205,17 @@ impl SqliteStore {
         })
     }
 
+    /// One period covering everything since `since` (the same sequential scan).
     pub(crate) fn flows(&self, since: Millis) -> StoreResult<Vec<SegmentFlow>> {
-        self.read(|conn| {
-            let mut statement = conn.prepare_cached(
-                "SELECT segment_id, sum(change = 'enter'), sum(change = 'exit') FROM segment_changes \
-                 WHERE at >= ?1 GROUP BY segment_id ORDER BY segment_id",
-            )?;
-            let rows = statement.query_map([since], |row| {
-                Ok(SegmentFlow {
-                    segment_id: row.get(0)?,
-                    entered: u64::try_from(row.get::<_, i64>(1)?).unwrap_or(0),
-                    exited: u64::try_from(row.get::<_, i64>(2)?).unwrap_or(0),
-                })
-            })?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
-        })
+        Ok(self
+            .period_flows(since, Millis::MAX)?
+            .into_iter()
+            .map(|flow| SegmentFlow {
+                segment_id: flow.segment_id,
+                entered: flow.entered,
+                exited: flow.exited,
+            })
+            .collect())
     }
 
     /// Counted in memory over one sequential scan of `segment_changes`: grouped in SQL, the plan

@@ -381,7 +381,8 @@ fn refresh_timed(
     event_names: Option<Vec<EventNameCount>>,
 ) -> Result<(Dashboard, Phases), AppError> {
     let (dashboard, mut phases) = compute_dashboard_timed(store, now, event_names)?;
-    store_with_trends(store, now, dashboard, &mut phases)
+    let dashboard = store_with_trends(store, now, dashboard, &mut phases)?;
+    Ok((dashboard, phases))
 }
 
 /// The figures that do not depend on segment memberships (purchases, traits, the funnel from
@@ -401,7 +402,7 @@ pub fn store_dashboard(
     now: Millis,
     dashboard: Dashboard,
 ) -> Result<Dashboard, AppError> {
-    Ok(store_with_trends(store, now, dashboard, &mut Vec::new())?.0)
+    store_with_trends(store, now, dashboard, &mut Vec::new())
 }
 
 fn store_with_trends(
@@ -409,7 +410,7 @@ fn store_with_trends(
     now: Millis,
     dashboard: Dashboard,
     phases: &mut Phases,
-) -> Result<(Dashboard, Phases), AppError> {
+) -> Result<Dashboard, AppError> {
     let started = std::time::Instant::now();
     let trends = super::trends::compute_trends(store, now)?;
     phases.push(("segment trends and sizes", started.elapsed().as_secs_f64()));
@@ -422,7 +423,7 @@ fn store_with_trends(
         computed_at: now,
     })?;
     phases.push(("write snapshots", started.elapsed().as_secs_f64()));
-    Ok((dashboard, std::mem::take(phases)))
+    Ok(dashboard)
 }
 
 /// The stored snapshot, if any (an unreadable one counts as none).

@@ -199,10 +199,6 @@ impl ActivityTable {
         }
     }
 
-    fn name(&self, index: u32) -> Option<std::sync::Arc<str>> {
-        self.names.shared(index)
-    }
-
     /// Customers loaded.
     pub fn len(&self) -> usize {
         self.ids.len()
@@ -229,8 +225,8 @@ impl ActivityTable {
                 let activity = Activity {
                     at: compact.at,
                     kind: compact.kind,
-                    category: self.name(compact.category),
-                    brand: self.name(compact.brand),
+                    category: self.names.shared(compact.category),
+                    brand: self.names.shared(compact.brand),
                     dwell_seconds: compact.dwell_seconds,
                     query: extra.and_then(|e| e.query.clone()),
                     coupon: extra.and_then(|e| e.coupon.clone()),

@@ -179,7 +179,7 @@ pub fn run_compute(
             as_of: as_of_millis,
             until: as_of_millis,
             rules: options.interests,
-            model_fit_id: Some(rest.run_id),
+            model_fit_id: Some(rest.report.run_id),
         };
         let (profiles, event_names) =
             write_table_event_traits(store, events?, &rest.lines, &profile_run)?;
@@ -194,7 +194,6 @@ pub fn run_compute(
 
 /// What the purchase phases leave for the profile phase.
 struct AfterLoad {
-    run_id: i64,
     lines: LineTable,
     report: ComputeReport,
 }
@@ -284,7 +283,6 @@ fn compute_after_load(
     timer.lap("write_back");
 
     Ok(AfterLoad {
-        run_id,
         lines,
         report: ComputeReport {
             as_of,

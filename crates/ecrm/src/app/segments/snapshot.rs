@@ -74,19 +74,7 @@ impl Column {
             (Column::Number(cells), FactValue::Number(n)) => put(cells, row, n, f64::NAN),
             (Column::Time(cells), FactValue::Time(t)) => put(cells, row, t, NO_TIME),
             (Column::Bool(cells), FactValue::Bool(b)) => put(cells, row, u8::from(b), NO_BOOL),
-            (Column::Text(column), FactValue::Text(text)) => {
-                // Most cells repeat a value seen before: look it up without copying the text.
-                let code = match column.lookup.get(&text) {
-                    Some(&code) => code,
-                    None => {
-                        let code = u32::try_from(column.dict.len()).unwrap_or(NO_TEXT);
-                        column.lookup.insert(text.clone(), code);
-                        column.dict.push(text);
-                        code
-                    }
-                };
-                put(&mut column.codes, row, code, NO_TEXT);
-            }
+            (Column::Text(column), FactValue::Text(text)) => column.set_str(row, &text),
             _ => {}
         }
     }
