@@ -238,6 +238,14 @@ pub trait Store: crate::PlaybookStore + Send + Sync {
     /// Applies entries and exits in one transaction: an entry of a member or an exit of a
     /// non-member changes nothing; every other change is recorded. Returns the changes recorded.
     fn apply_membership_changes(&self, changes: &[MembershipChange]) -> StoreResult<u64>;
+    /// Applies a long stream of entries and exits as [`Store::apply_membership_changes`] would,
+    /// committed in transactions of `chunk` changes; returns once every one is durable (on
+    /// SQLite with one sync of the WAL for all of them). Returns the changes recorded.
+    fn apply_membership_changes_chunked(
+        &self,
+        changes: &mut dyn Iterator<Item = MembershipChange>,
+        chunk: usize,
+    ) -> StoreResult<u64>;
     /// Members of a segment in customer-id order, strictly after `after`.
     fn segment_members(
         &self,

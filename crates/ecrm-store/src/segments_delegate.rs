@@ -86,6 +86,14 @@ macro_rules! segment_store_methods {
             self.memberships_apply(changes)
         }
 
+        fn apply_membership_changes_chunked(
+            &self,
+            changes: &mut dyn Iterator<Item = crate::MembershipChange>,
+            chunk: usize,
+        ) -> StoreResult<u64> {
+            self.memberships_apply_chunked(changes, chunk)
+        }
+
         fn segment_members(
             &self,
             segment_id: i64,

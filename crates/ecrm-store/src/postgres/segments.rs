@@ -181,6 +181,22 @@ impl PostgresStore {
         })
     }
 
+    /// One transaction per chunk; each commit is synced, so every chunk is durable when written.
+    pub(crate) fn memberships_apply_chunked(
+        &self,
+        changes: &mut dyn Iterator<Item = MembershipChange>,
+        chunk: usize,
+    ) -> StoreResult<u64> {
+        let mut recorded = 0;
+        loop {
+            let items: Vec<MembershipChange> = (&mut *changes).take(chunk.max(1)).collect();
+            if items.is_empty() {
+                return Ok(recorded);
+            }
+            recorded += self.memberships_apply(&items)?;
+        }
+    }
+
     pub(crate) fn members(
         &self,
         segment_id: i64,

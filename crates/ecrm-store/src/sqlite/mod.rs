@@ -99,6 +99,34 @@ impl SqliteStore {
         Ok((result, self.syncer.after_commit()))
     }
 
+    /// Runs `body` on the writer connection with `synchronous = NORMAL`: its commits write their
+    /// WAL frames without syncing them (back to `FULL` before the write lock is released). For
+    /// the chunks of one bulk write, which ends with [`SqliteStore::wait_durable`], so the whole
+    /// write is durable when it returns, for one sync instead of one per chunk.
+    fn with_unsynced_commits<R>(
+        conn: &mut Connection,
+        body: impl FnOnce(&mut Connection) -> StoreResult<R>,
+    ) -> StoreResult<R> {
+        conn.execute_batch("PRAGMA synchronous = NORMAL")?;
+        let result = body(conn);
+        let restored = conn.execute_batch("PRAGMA synchronous = FULL");
+        let result = result?;
+        restored?;
+        Ok(result)
+    }
+
+    /// Returns once every commit so far is durable: the sync thread's next `fdatasync` of the WAL
+    /// covers every frame written before it starts (the reasoning is in `syncer`).
+    fn wait_durable(&self) -> StoreResult<()> {
+        let (done, waited) = std::sync::mpsc::channel();
+        self.syncer.after_commit().then(move |synced| {
+            let _ = done.send(synced);
+        });
+        waited
+            .recv()
+            .map_err(|_| StoreError::Unavailable("the WAL sync thread has stopped".to_string()))?
+    }
+
     fn write_on<R>(
         &self,
         conn: &mut Connection,

@@ -135,39 +135,34 @@ impl SqliteStore {
     }
 
     pub(crate) fn memberships_apply(&self, changes: &[MembershipChange]) -> StoreResult<u64> {
-        self.write_plain(|tx| {
-            let mut enter = tx.prepare_cached(
-                "INSERT INTO segment_memberships (segment_id, customer_id, entered_at) \
-                 VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-            )?;
-            let mut exit = tx.prepare_cached(
-                "DELETE FROM segment_memberships WHERE segment_id = ?1 AND customer_id = ?2",
-            )?;
-            let mut record = tx.prepare_cached(
-                "INSERT INTO segment_changes (segment_id, customer_id, change, cause, at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            let mut recorded = 0;
-            for change in changes {
-                let done = if change.enter {
-                    enter.execute(params![change.segment_id, change.customer_id, change.at])?
-                } else {
-                    exit.execute(params![change.segment_id, change.customer_id])?
-                };
-                if done > 0 {
-                    let kind = if change.enter { "enter" } else { "exit" };
-                    record.execute(params![
-                        change.segment_id,
-                        change.customer_id,
-                        kind,
-                        change.cause,
-                        change.at
-                    ])?;
-                    recorded += 1;
-                }
+        self.write_plain(|tx| memberships_write(tx, changes))
+    }
+
+    /// Chunks committed without syncing the WAL, then one sync for all (see `wait_durable`).
+    pub(crate) fn memberships_apply_chunked(
+        &self,
+        changes: &mut dyn Iterator<Item = MembershipChange>,
+        chunk: usize,
+    ) -> StoreResult<u64> {
+        let mut recorded = 0;
+        loop {
+            let items: Vec<MembershipChange> = (&mut *changes).take(chunk.max(1)).collect();
+            if items.is_empty() {
+                break;
             }
-            Ok(recorded)
-        })
+            let mut conn = lock(&self.writer)?;
+            recorded += SqliteStore::with_unsynced_commits(&mut conn, |conn| {
+                let tx =
+                    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                let recorded = memberships_write(&tx, &items)?;
+                tx.commit()?;
+                Ok(recorded)
+            })?;
+            drop(conn);
+            self.checkpointer.wake();
+        }
+        self.wait_durable()?;
+        Ok(recorded)
     }
 
     pub(crate) fn members(
@@ -304,4 +299,39 @@ impl SqliteStore {
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
     }
+}
+
+/// Applies entries and exits inside the transaction `tx`; returns the changes recorded.
+fn memberships_write(tx: &Transaction<'_>, changes: &[MembershipChange]) -> StoreResult<u64> {
+    let mut enter = tx.prepare_cached(
+        "INSERT INTO segment_memberships (segment_id, customer_id, entered_at) \
+             VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+    )?;
+    let mut exit = tx.prepare_cached(
+        "DELETE FROM segment_memberships WHERE segment_id = ?1 AND customer_id = ?2",
+    )?;
+    let mut record = tx.prepare_cached(
+        "INSERT INTO segment_changes (segment_id, customer_id, change, cause, at) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    let mut recorded = 0;
+    for change in changes {
+        let done = if change.enter {
+            enter.execute(params![change.segment_id, change.customer_id, change.at])?
+        } else {
+            exit.execute(params![change.segment_id, change.customer_id])?
+        };
+        if done > 0 {
+            let kind = if change.enter { "enter" } else { "exit" };
+            record.execute(params![
+                change.segment_id,
+                change.customer_id,
+                kind,
+                change.cause,
+                change.at
+            ])?;
+            recorded += 1;
+        }
+    }
+    Ok(recorded)
 }

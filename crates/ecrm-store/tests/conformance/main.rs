@@ -82,4 +82,5 @@ conformance_suite!(
     segments::change_cursor_reports_what_changed,
     segments::segment_facts_and_event_aggregates,
     memberships::segments_and_memberships,
+    memberships::chunked_membership_writes_match_one_transaction,
 );

@@ -215,3 +215,80 @@ pub fn segments_and_memberships(store: &dyn Store) {
         "history is kept"
     );
 }
+
+/// A chunked write records exactly what one transaction would: an entry of a member and an exit
+/// of a non-member change nothing, also across chunk boundaries, and everything is readable
+/// (and durable) once the call returns.
+pub fn chunked_membership_writes_match_one_transaction(store: &dyn Store) {
+    let segment = store
+        .create_segment(&NewSegment {
+            name: "chunked".to_string(),
+            definition: "{\"has\":{\"identifier\":\"email\"}}".to_string(),
+            builtin: false,
+            at: 1,
+        })
+        .expect("create");
+    let change = |customer: &str, enter: bool, at: i64| MembershipChange {
+        segment_id: segment.id,
+        customer_id: customer.to_string(),
+        enter,
+        cause: "traits recomputed".to_string(),
+        at,
+    };
+    let changes = vec![
+        change("c1", true, 10),
+        change("c2", true, 10),
+        change("c1", true, 11),
+        change("c3", false, 11),
+        change("c2", false, 12),
+        change("c4", true, 12),
+        change("c2", true, 13),
+    ];
+    let recorded = store
+        .apply_membership_changes_chunked(&mut changes.into_iter(), 2)
+        .expect("chunked");
+    assert_eq!(
+        recorded, 5,
+        "the repeated entry and the stray exit record nothing"
+    );
+    let members: Vec<String> = store
+        .segment_members(segment.id, None, 10)
+        .expect("members")
+        .into_iter()
+        .map(|m| m.customer_id)
+        .collect();
+    assert_eq!(members, ["c1", "c2", "c4"]);
+    let recorded_changes: Vec<(String, String, i64)> = store
+        .segment_changes(&SegmentChangeQuery {
+            segment_id: Some(segment.id),
+            limit: 100,
+            ..SegmentChangeQuery::default()
+        })
+        .expect("changes")
+        .into_iter()
+        .map(|c| (c.customer_id, c.change, c.at))
+        .collect();
+    let expected = [
+        ("c1", "enter", 10),
+        ("c2", "enter", 10),
+        ("c2", "exit", 12),
+        ("c4", "enter", 12),
+        ("c2", "enter", 13),
+    ]
+    .map(|(c, k, at)| (c.to_string(), k.to_string(), at));
+    assert_eq!(recorded_changes, expected);
+    let entered_again = [change("c1", true, 14), change("c4", true, 14)];
+    assert_eq!(
+        store
+            .apply_membership_changes_chunked(&mut entered_again.into_iter(), 1)
+            .expect("again"),
+        0,
+        "entries of members record nothing"
+    );
+    assert_eq!(
+        store
+            .apply_membership_changes_chunked(&mut std::iter::empty(), 3)
+            .expect("empty"),
+        0
+    );
+}

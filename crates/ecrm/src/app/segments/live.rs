@@ -289,7 +289,7 @@ pub fn apply_customer_changes(
             }
         }
     }
-    write(store, &out)
+    write(store, out)
 }
 
 /// What a segment reads, following `in segment` references.

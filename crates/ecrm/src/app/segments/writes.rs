@@ -22,15 +22,12 @@ pub(super) fn write_in_customer_order(
     exits.sort_unstable_by(|a, b| {
         (a.customer_id.as_bytes(), a.segment_id).cmp(&(b.customer_id.as_bytes(), b.segment_id))
     });
-    let mut recorded = write(store, &exits)?;
-    for chunk in entries.chunks(WRITE_CHUNK) {
-        let changes: Vec<MembershipChange> = chunk
-            .iter()
-            .map(|&(row, segment)| change(segment, &ids[row as usize], true, cause, now))
-            .collect();
-        recorded += store.apply_membership_changes(&changes)?;
-    }
-    Ok(recorded)
+    let mut changes = exits.into_iter().chain(
+        entries
+            .into_iter()
+            .map(|(row, segment)| change(segment, &ids[row as usize], true, cause, now)),
+    );
+    Ok(store.apply_membership_changes_chunked(&mut changes, WRITE_CHUNK)?)
 }
 
 /// Sorts entries `(snapshot row, segment)` by the row's customer id in byte order, then segment:
@@ -49,12 +46,8 @@ fn sort_by_customer(ids: &[String], entries: &mut [(u32, i64)]) {
     }
 }
 
-pub(super) fn write(store: &dyn Store, changes: &[MembershipChange]) -> Result<u64, AppError> {
-    let mut recorded = 0;
-    for chunk in changes.chunks(WRITE_CHUNK) {
-        recorded += store.apply_membership_changes(chunk)?;
-    }
-    Ok(recorded)
+pub(super) fn write(store: &dyn Store, changes: Vec<MembershipChange>) -> Result<u64, AppError> {
+    Ok(store.apply_membership_changes_chunked(&mut changes.into_iter(), WRITE_CHUNK)?)
 }
 
 #[cfg(test)]
