@@ -78,6 +78,24 @@ impl IdentifierMap {
     pub(crate) fn customer_id(&self, index: u32) -> &str {
         &self.customers[index as usize]
     }
+
+    /// The number of customers seen.
+    pub(crate) fn customer_count(&self) -> usize {
+        self.customers.len()
+    }
+
+    /// Every customer index, in the byte order of their ids.
+    pub(crate) fn byte_order(&self) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..self.customers.len() as u32).collect();
+        if !self.customer_index.is_empty() {
+            order.sort_unstable_by(|&a, &b| {
+                self.customers[a as usize]
+                    .as_bytes()
+                    .cmp(self.customers[b as usize].as_bytes())
+            });
+        }
+        order
+    }
 }
 
 /// Collects identifiers, then orders, then streams the per-customer days.

@@ -21,6 +21,7 @@ const ORDERS: &str = "SELECT i.customer_id, coalesce(sum(o.kind = 'order'), 0), 
        min(CASE WHEN o.kind = 'order' THEN o.ordered_at END), max(CASE WHEN o.kind = 'order' THEN o.ordered_at END) \
      FROM orders o JOIN identifiers i ON i.id = o.identifier_id WHERE o.kind IN ('order', 'refund')";
 const TRAITS: &str = "SELECT customer_id, name, value FROM traits";
+/// One customer's kinds (everyone's come from `fact_scan`).
 const IDENTIFIER_KINDS: &str = "SELECT DISTINCT customer_id, kind FROM identifiers";
 
 impl SqliteStore {
@@ -155,7 +156,8 @@ impl SqliteStore {
     }
 }
 
-/// Streams the four fact queries, all customers (`filter` empty) or one (`filter` " WHERE").
+/// Streams the facts of all customers (`filter` empty) or of one (`filter` " WHERE"): profiles,
+/// order summaries, traits and identifier kinds.
 fn stream_facts(
     conn: &Connection,
     filter: &str,
@@ -185,11 +187,12 @@ fn stream_facts(
             attributes: row.get(7)?,
         })?;
     }
-    let sql = if one {
-        format!("{ORDERS} AND i.customer_id = ?1 GROUP BY i.customer_id")
-    } else {
-        format!("{ORDERS} GROUP BY i.customer_id")
-    };
+    if !one {
+        // Everyone: two scans grouped in memory instead of the join below.
+        super::fact_scan::order_and_identifier_facts(conn, sink)?;
+        return stream_traits(conn, filter, args, sink);
+    }
+    let sql = format!("{ORDERS} AND i.customer_id = ?1 GROUP BY i.customer_id");
     let mut statement = conn.prepare_cached(&sql)?;
     let mut rows = statement.query(params_from_iter(args.iter()))?;
     while let Some(row) = rows.next()? {
@@ -201,6 +204,27 @@ fn stream_facts(
             last_order_at: row.get(4)?,
         })?;
     }
+    stream_traits(conn, filter, args, sink)?;
+    let mut statement =
+        conn.prepare_cached(&format!("{IDENTIFIER_KINDS} WHERE customer_id = ?1"))?;
+    let mut rows = statement.query(params_from_iter(args.iter()))?;
+    while let Some(row) = rows.next()? {
+        sink(FactRow::Identifier {
+            customer_id: row.get(0)?,
+            kind: row.get(1)?,
+        })?;
+    }
+    Ok(())
+}
+
+/// Streams the traits of everyone (`filter` empty) or of one customer (`filter` " WHERE").
+fn stream_traits(
+    conn: &Connection,
+    filter: &str,
+    args: &[Value],
+    sink: &mut dyn FnMut(FactRow) -> StoreResult<()>,
+) -> StoreResult<()> {
+    let one = !filter.is_empty();
     let sql = if one {
         format!("{TRAITS} WHERE customer_id = ?1")
     } else {
@@ -213,19 +237,6 @@ fn stream_facts(
             customer_id: row.get(0)?,
             name: row.get(1)?,
             value: row.get(2)?,
-        })?;
-    }
-    let sql = if one {
-        format!("{IDENTIFIER_KINDS} WHERE customer_id = ?1")
-    } else {
-        IDENTIFIER_KINDS.to_string()
-    };
-    let mut statement = conn.prepare_cached(&sql)?;
-    let mut rows = statement.query(params_from_iter(args.iter()))?;
-    while let Some(row) = rows.next()? {
-        sink(FactRow::Identifier {
-            customer_id: row.get(0)?,
-            kind: row.get(1)?,
         })?;
     }
     Ok(())

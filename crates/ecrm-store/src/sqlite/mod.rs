@@ -5,6 +5,7 @@ mod changes;
 mod checkpoint;
 mod console;
 mod events;
+mod fact_scan;
 mod identifier_cache;
 mod playbooks;
 mod profile;

@@ -341,6 +341,24 @@ pub fn segment_facts_and_event_aggregates(store: &dyn Store) {
         !only_b.is_empty() && only_b.iter().all(|row| row.customer_id() == b),
         "{only_b:?}"
     );
+    // Everyone's stream (scans grouped in memory on SQLite) holds exactly each customer's own.
+    for customer in [&a, &b] {
+        let mut one = Vec::new();
+        store
+            .segment_facts(Some(std::slice::from_ref(customer)), &mut |row| {
+                one.push(format!("{row:?}"));
+                Ok(())
+            })
+            .expect("facts of one");
+        let mut from_all: Vec<String> = facts
+            .iter()
+            .filter(|row| row.customer_id() == customer.as_str())
+            .map(|row| format!("{row:?}"))
+            .collect();
+        one.sort();
+        from_all.sort();
+        assert_eq!(from_all, one, "facts of {customer}");
+    }
 
     let mut count = Aggregate {
         function: AggregateFn::Count,
