@@ -339,3 +339,65 @@ fn created_and_redefined_segments_update_the_size_snapshot() {
         Some((updated.size, flow(updated.size, 0)))
     );
 }
+
+/// The catch-up of `ecrm import` and `ecrm compute` loads only the traits the saved segments
+/// read; it must match exactly the members a full snapshot gives, and skip the other traits.
+#[test]
+fn a_snapshot_of_the_traits_segments_read_matches_the_full_one() {
+    let dir = TempDir::new("segments-traits-read");
+    let store = fresh_store(&dir);
+    seed(&*store);
+    let full = Snapshot::load(&*store).expect("full snapshot");
+    let schema = full.schema();
+    let now = 1_000 + 86_400_000;
+    for (queries, interests_read) in [
+        (
+            vec![
+                "lifecycle = \"active\" and rfm.r >= 3",
+                "has email and country = \"US\"",
+                "rfm.monetary < 150 or count(event \"Product Viewed\") >= 1",
+            ],
+            false,
+        ),
+        (
+            vec!["interests.category.shoes > 0.3 and not lifecycle = \"new\""],
+            true,
+        ),
+    ] {
+        let segments: HashMap<String, Expr> = queries
+            .iter()
+            .enumerate()
+            .map(|(n, text)| {
+                let expr = parse(text, &schema).unwrap_or_else(|err| panic!("{text}: {err}"));
+                (format!("s{n}"), expr)
+            })
+            .collect();
+        let traits = ecrm::app::segments::traits_read_by(&segments);
+        let limited = Snapshot::load_traits(&*store, traits).expect("limited snapshot");
+        assert_eq!(
+            limited.columns.keys().any(|c| c.starts_with("interests")),
+            interests_read,
+            "{queries:?}"
+        );
+        for (name, expr) in &segments {
+            let members = |snapshot: &Snapshot| -> Vec<String> {
+                let evaluator = Evaluator {
+                    store: &*store,
+                    snapshot,
+                    now,
+                    segments: &segments,
+                };
+                let matched = evaluator.matching(expr).expect("evaluate");
+                let mut ids: Vec<String> = matched
+                    .rows()
+                    .map(|row| snapshot.ids[row].clone())
+                    .collect();
+                ids.sort();
+                ids
+            };
+            let expected = members(&full);
+            assert!(!expected.is_empty(), "{name} matches someone");
+            assert_eq!(members(&limited), expected, "{name}");
+        }
+    }
+}

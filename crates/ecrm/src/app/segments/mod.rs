@@ -32,9 +32,30 @@ pub const SAMPLE_SIZE: usize = 10;
 #[derive(Clone, Default)]
 pub struct SegmentEngine {
     snapshot: Arc<RwLock<Option<Snapshot>>>,
+    /// Load only the traits that saved segments read (see [`SegmentEngine::for_saved_segments`]).
+    saved_segments_only: bool,
 }
 
 impl SegmentEngine {
+    /// An engine for bringing the saved segments' memberships up to date once (`ecrm import`,
+    /// `ecrm compute`): its snapshot holds only the traits those segments read, so it skips
+    /// parsing the others (behaviour, interests, spending: most of the trait text on a large
+    /// store). It cannot preview other queries; `ecrm serve` keeps the full engine.
+    pub fn for_saved_segments() -> SegmentEngine {
+        SegmentEngine {
+            saved_segments_only: true,
+            ..SegmentEngine::default()
+        }
+    }
+
+    fn load(&self, store: &dyn Store) -> Result<Snapshot, AppError> {
+        if !self.saved_segments_only {
+            return Ok(Snapshot::load(store)?);
+        }
+        let traits = traits_read_by(&definitions(store)?);
+        Ok(Snapshot::load_traits(store, traits)?)
+    }
+
     /// The snapshot, loaded from the store on first use.
     pub fn snapshot<'a>(&'a self, store: &dyn Store) -> Result<SnapshotGuard<'a>, AppError> {
         {
@@ -46,7 +67,7 @@ impl SegmentEngine {
         {
             let mut guard = self.write_lock()?;
             if guard.is_none() {
-                *guard = Some(Snapshot::load(store)?);
+                *guard = Some(self.load(store)?);
             }
         }
         Ok(SnapshotGuard(self.read_lock()?))
@@ -61,7 +82,7 @@ impl SegmentEngine {
 
     /// Replaces the snapshot with a fresh load.
     pub fn reload(&self, store: &dyn Store) -> Result<(), AppError> {
-        let fresh = Snapshot::load(store)?;
+        let fresh = self.load(store)?;
         *self.write_lock()? = Some(fresh);
         Ok(())
     }
@@ -174,6 +195,16 @@ pub fn definitions(store: &dyn Store) -> Result<HashMap<String, Expr>, AppError>
         out.insert(segment.name.clone(), decode(&segment)?);
     }
     Ok(out)
+}
+
+/// The traits these segments read: the first part of every field they test (`rfm` for
+/// `rfm.class`, `lifecycle`); names that are not traits (`country`, `orders`) do no harm.
+pub fn traits_read_by(segments: &HashMap<String, Expr>) -> std::collections::BTreeSet<String> {
+    segments
+        .values()
+        .flat_map(|expr| ecrm_core::segment::dependencies(expr).fields)
+        .map(|field| field.split('.').next().unwrap_or_default().to_string())
+        .collect()
 }
 
 /// A stored segment's expression.
