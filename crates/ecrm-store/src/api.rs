@@ -291,12 +291,12 @@ pub trait Store: crate::PlaybookStore + Send + Sync {
     ) -> StoreResult<Option<ConsoleSession>>;
     /// Ends a session (nothing happens if it does not exist).
     fn delete_console_session(&self, token_hash: &str) -> StoreResult<()>;
-    /// Streams the current value of one trait for every customer that has it, in no set order;
-    /// returns the number of values streamed.
+    /// Streams the current values of these traits, `(name, customer, value)` for every customer
+    /// that has one, in no set order, in one pass over the traits; returns the number streamed.
     fn trait_values(
         &self,
-        name: &str,
-        sink: &mut dyn FnMut(&str, &str) -> StoreResult<()>,
+        names: &[&str],
+        sink: &mut dyn FnMut(&str, &str, &str) -> StoreResult<()>,
     ) -> StoreResult<u64>;
     /// Counts of every tracked (`track`) event name: events and distinct known customers, by name.
     fn event_name_counts(&self) -> StoreResult<Vec<EventNameCount>>;

@@ -49,10 +49,10 @@ macro_rules! console_store_methods {
 
         fn trait_values(
             &self,
-            name: &str,
-            sink: &mut dyn FnMut(&str, &str) -> StoreResult<()>,
+            names: &[&str],
+            sink: &mut dyn FnMut(&str, &str, &str) -> StoreResult<()>,
         ) -> StoreResult<u64> {
-            self.trait_values_of(name, sink)
+            self.trait_values_of(names, sink)
         }
 
         fn event_name_counts(&self) -> StoreResult<Vec<crate::EventNameCount>> {

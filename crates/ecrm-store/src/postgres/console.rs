@@ -173,18 +173,19 @@ impl PostgresStore {
 
     pub(crate) fn trait_values_of(
         &self,
-        name: &str,
-        sink: &mut dyn FnMut(&str, &str) -> StoreResult<()>,
+        names: &[&str],
+        sink: &mut dyn FnMut(&str, &str, &str) -> StoreResult<()>,
     ) -> StoreResult<u64> {
         self.with_connection(|conn| {
-            let params: [&(dyn ToSql + Sync); 1] = [&name];
+            let names: Vec<&str> = names.to_vec();
+            let params: [&(dyn ToSql + Sync); 1] = [&names];
             let mut rows = conn.client.query_raw(
-                "SELECT customer_id, value FROM traits WHERE name = $1",
+                "SELECT name, customer_id, value FROM traits WHERE name = ANY($1)",
                 params,
             )?;
             let mut count = 0u64;
             while let Some(row) = rows.next()? {
-                sink(row.try_get(0)?, row.try_get(1)?)?;
+                sink(row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)?;
                 count += 1;
             }
             Ok(count)

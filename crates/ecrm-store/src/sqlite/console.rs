@@ -190,20 +190,28 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// One scan of the traits table (clustered by customer, so a name alone is a full scan)
+    /// for all the names asked for.
     pub(crate) fn trait_values_of(
         &self,
-        name: &str,
-        sink: &mut dyn FnMut(&str, &str) -> StoreResult<()>,
+        names: &[&str],
+        sink: &mut dyn FnMut(&str, &str, &str) -> StoreResult<()>,
     ) -> StoreResult<u64> {
+        if names.is_empty() {
+            return Ok(0);
+        }
+        let marks = vec!["?"; names.len()].join(", ");
         self.read(|conn| {
-            let mut statement =
-                conn.prepare_cached("SELECT customer_id, value FROM traits WHERE name = ?1")?;
-            let mut rows = statement.query([name])?;
+            let mut statement = conn.prepare(&format!(
+                "SELECT name, customer_id, value FROM traits WHERE name IN ({marks})"
+            ))?;
+            let mut rows = statement.query(rusqlite::params_from_iter(names.iter()))?;
             let mut count = 0u64;
             while let Some(row) = rows.next()? {
-                let customer = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
-                let value = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
-                sink(customer, value)?;
+                let name = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+                let customer = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+                let value = row.get_ref(2)?.as_str().map_err(rusqlite::Error::from)?;
+                sink(name, customer, value)?;
                 count += 1;
             }
             Ok(count)

@@ -201,26 +201,29 @@ pub fn trait_values_and_event_counts(store: &dyn Store) {
         label: None,
     });
     store.write_traits(&mut writes, 10, None).expect("traits");
-    let mut seen = Vec::new();
-    let streamed = store
-        .trait_values("rfm", &mut |customer, value| {
-            seen.push((customer.to_string(), value.to_string()));
-            Ok(())
-        })
-        .expect("stream");
-    seen.sort();
-    assert_eq!(streamed, 2);
+    let values_of = |names: &[&str]| {
+        let mut seen = Vec::new();
+        let streamed = store
+            .trait_values(names, &mut |name, customer, value| {
+                seen.push(format!("{name} {customer} {value}"));
+                Ok(())
+            })
+            .expect("stream");
+        seen.sort();
+        assert_eq!(streamed as usize, seen.len());
+        seen
+    };
     assert_eq!(
-        seen,
-        [
-            ("u1".to_string(), "{\"r\":5}".to_string()),
-            ("u2".to_string(), "{\"r\":1}".to_string())
-        ]
+        values_of(&["rfm"]),
+        ["rfm u1 {\"r\":5}", "rfm u2 {\"r\":1}"]
     );
-    let none = store
-        .trait_values("missing", &mut |_, _| Ok(()))
-        .expect("stream");
-    assert_eq!(none, 0);
+    assert_eq!(
+        values_of(&["clv", "rfm", "missing"]),
+        ["clv u1 9", "rfm u1 {\"r\":5}", "rfm u2 {\"r\":1}"],
+        "several names in one pass"
+    );
+    assert!(values_of(&["missing"]).is_empty());
+    assert!(values_of(&[]).is_empty());
 }
 
 pub fn snapshots_are_replaced_whole(store: &dyn Store) {

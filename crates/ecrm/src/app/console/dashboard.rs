@@ -228,22 +228,46 @@ fn compute_dashboard_timed(
     let mut classes: BTreeMap<String, (u64, i64)> = BTreeMap::new();
     let mut rf_grid = vec![vec![0u64; 5]; 5];
     let mut repeat_buyers = 0u64;
-    store.trait_values("rfm", &mut |_, value| {
-        let rfm: Value = serde_json::from_str(value)?;
-        let class = rfm["class"].as_str().unwrap_or_default().to_string();
-        let entry = classes.entry(class).or_default();
-        entry.0 += 1;
-        entry.1 += rfm["monetary_cents"].as_i64().unwrap_or(0);
-        if rfm["frequency"].as_u64().unwrap_or(0) >= 2 {
-            repeat_buyers += 1;
-        }
-        let score = |key: &str| rfm[key].as_u64().filter(|s| (1..=5).contains(s));
-        if let (Some(r), Some(f)) = (score("r"), score("f")) {
-            rf_grid[(5 - r) as usize][(f - 1) as usize] += 1;
+    let mut lifecycle: BTreeMap<String, u64> = BTreeMap::new();
+    let (mut clv_customers, mut clv_total) = (0u64, 0.0f64);
+    let mut clv_buckets = vec![0u64; CLV_BOUNDS.len() + 1];
+    // One pass over the traits for all three (each name alone is a whole scan).
+    store.trait_values(&["rfm", "lifecycle", "clv"], &mut |name, _, value| {
+        let value: Value = serde_json::from_str(value)?;
+        match name {
+            "rfm" => {
+                let rfm = value;
+                let class = rfm["class"].as_str().unwrap_or_default().to_string();
+                let entry = classes.entry(class).or_default();
+                entry.0 += 1;
+                entry.1 += rfm["monetary_cents"].as_i64().unwrap_or(0);
+                if rfm["frequency"].as_u64().unwrap_or(0) >= 2 {
+                    repeat_buyers += 1;
+                }
+                let score = |key: &str| rfm[key].as_u64().filter(|s| (1..=5).contains(s));
+                if let (Some(r), Some(f)) = (score("r"), score("f")) {
+                    rf_grid[(5 - r) as usize][(f - 1) as usize] += 1;
+                }
+            }
+            "lifecycle" => {
+                let name = value["stage"].as_str().unwrap_or("unknown").to_string();
+                *lifecycle.entry(name).or_default() += 1;
+            }
+            _ => {
+                if let Some(amount) = value["clv_12m"].as_f64().filter(|v| v.is_finite()) {
+                    clv_customers += 1;
+                    clv_total += amount;
+                    let bucket = CLV_BOUNDS
+                        .iter()
+                        .position(|bound| amount < *bound)
+                        .unwrap_or(CLV_BOUNDS.len());
+                    clv_buckets[bucket] += 1;
+                }
+            }
         }
         Ok(())
     })?;
-    laps.lap("rfm traits");
+    laps.lap("rfm, lifecycle, clv traits");
     let monetary_total: i64 = classes.values().map(|(_, cents)| cents).sum();
     let rfm_classes = ValueClass::ALL
         .iter()
@@ -266,34 +290,9 @@ fn compute_dashboard_timed(
         })
         .collect();
 
-    let mut lifecycle: BTreeMap<String, u64> = BTreeMap::new();
-    store.trait_values("lifecycle", &mut |_, value| {
-        let stage: Value = serde_json::from_str(value)?;
-        let name = stage["stage"].as_str().unwrap_or("unknown").to_string();
-        *lifecycle.entry(name).or_default() += 1;
-        Ok(())
-    })?;
-    laps.lap("lifecycle traits");
     let stage = |name: &str| lifecycle.get(name).copied().unwrap_or(0);
     let active = stage("new") + stage("active") + stage("reactivated");
 
-    let (mut clv_customers, mut clv_total) = (0u64, 0.0f64);
-    let mut clv_buckets = vec![0u64; CLV_BOUNDS.len() + 1];
-    store.trait_values("clv", &mut |_, value| {
-        let clv: Value = serde_json::from_str(value)?;
-        if let Some(amount) = clv["clv_12m"].as_f64().filter(|v| v.is_finite()) {
-            clv_customers += 1;
-            clv_total += amount;
-            let bucket = CLV_BOUNDS
-                .iter()
-                .position(|bound| amount < *bound)
-                .unwrap_or(CLV_BOUNDS.len());
-            clv_buckets[bucket] += 1;
-        }
-        Ok(())
-    })?;
-
-    laps.lap("clv traits");
     let counts = match event_names {
         Some(counts) => counts,
         None => store.event_name_counts()?,
