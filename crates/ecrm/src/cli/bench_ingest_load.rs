@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use anyhow::{Context, bail};
-use ecrm_core::generate::random::Rng;
+use ecrm_core::generate::random::{Rng, split_mix64};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -98,6 +98,24 @@ const PRODUCTS: [(&str, &str, &str, &str); 5] = [
     ("p-300", "Wool Socks", "accessories", "9.99"),
 ];
 
+/// A UUIDv4-shaped message id, as the Segment SDKs send: random-looking, so the store's
+/// `messageId` index sees the scattered inserts of real traffic (ids that grow in a few runs
+/// would be written near a few places). Unique within a run: `split_mix64` is a bijection of
+/// the state, which differs for every (request, index below 2^20).
+fn message_uuid(run: u64, request: usize, idx: usize) -> String {
+    let mut state = run ^ ((request as u64) << 20) ^ idx as u64;
+    let high = split_mix64(&mut state);
+    let low = split_mix64(&mut state);
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        high >> 32,
+        (high >> 16) & 0xffff,
+        high & 0xfff,
+        ((low >> 48) & 0x3fff) | 0x8000,
+        low & 0xffff_ffff_ffff
+    )
+}
+
 /// One `/v1/batch` body of `size` events with fresh message ids.
 pub(super) fn batch_body(
     rng: &mut Rng,
@@ -111,7 +129,13 @@ pub(super) fn batch_body(
     let now = chrono::DateTime::from_timestamp_millis(crate::app::now_millis())
         .map(|time| time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
         .unwrap_or_default();
+    let run = run_id
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3)
+        });
     for idx in 0..size {
+        let message_id = message_uuid(run, request, idx);
         if idx > 0 {
             out.push(',');
         }
@@ -126,7 +150,7 @@ pub(super) fn batch_body(
             PRODUCTS[rng.below(PRODUCTS.len() as u64) as usize];
         let _ = write!(
             out,
-            "{{\"messageId\":\"{run_id}-{request}-{idx}\",\"anonymousId\":\"anon-{visitor}\",{user}\"timestamp\":\"{now}\",\"sentAt\":\"{now}\",\
+            "{{\"messageId\":\"{message_id}\",\"anonymousId\":\"anon-{visitor}\",{user}\"timestamp\":\"{now}\",\"sentAt\":\"{now}\",\
              \"context\":{{\"ip\":\"10.0.{}.{}\",\"locale\":\"en-US\",\"userAgent\":\"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36\",\
              \"library\":{{\"name\":\"analytics.js\",\"version\":\"4.1.0\"}},\"page\":{{\"path\":\"{page_path}\",\"referrer\":\"https://www.google.com/\",\"url\":\"https://shop.example{page_path}\"}},\
              \"campaign\":{{\"source\":\"newsletter\",\"medium\":\"email\",\"name\":\"spring\"}}}},",
@@ -169,4 +193,28 @@ pub(super) fn batch_body(
     }
     out.push_str("]}");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::message_uuid;
+
+    #[test]
+    fn message_ids_are_uuid_shaped_and_unique_within_a_run() {
+        let mut seen = std::collections::HashSet::new();
+        for request in 0..200 {
+            for idx in 0..100 {
+                let id = message_uuid(0x1234_5678, request, idx);
+                let parts: Vec<&str> = id.split('-').collect();
+                let lengths: Vec<usize> = parts.iter().map(|part| part.len()).collect();
+                assert_eq!(lengths, [8, 4, 4, 4, 12], "{id}");
+                assert!(parts[2].starts_with('4'), "version 4: {id}");
+                assert!(
+                    matches!(&parts[3][..1], "8" | "9" | "a" | "b"),
+                    "variant: {id}"
+                );
+                assert!(seen.insert(id));
+            }
+        }
+    }
 }
