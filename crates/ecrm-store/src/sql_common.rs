@@ -14,6 +14,22 @@ pub(crate) fn identifier_from_parts(kind: &str, value: &str) -> StoreResult<Iden
     })
 }
 
+/// Takes `items` in chunks of `chunk` (at least one) and adds up what `write` returns for each.
+pub(crate) fn in_chunks<T>(
+    items: &mut dyn Iterator<Item = T>,
+    chunk: usize,
+    mut write: impl FnMut(Vec<T>) -> StoreResult<u64>,
+) -> StoreResult<u64> {
+    let mut total = 0;
+    loop {
+        let batch: Vec<T> = items.take(chunk.max(1)).collect();
+        if batch.is_empty() {
+            return Ok(total);
+        }
+        total += write(batch)?;
+    }
+}
+
 /// A comma-separated list of integers for an `IN (...)` clause (integers only, so no injection).
 pub(crate) fn in_list(rows: &[i64]) -> String {
     if rows.is_empty() {

@@ -187,14 +187,7 @@ impl PostgresStore {
         changes: &mut dyn Iterator<Item = MembershipChange>,
         chunk: usize,
     ) -> StoreResult<u64> {
-        let mut recorded = 0;
-        loop {
-            let items: Vec<MembershipChange> = (&mut *changes).take(chunk.max(1)).collect();
-            if items.is_empty() {
-                return Ok(recorded);
-            }
-            recorded += self.memberships_apply(&items)?;
-        }
+        crate::sql_common::in_chunks(changes, chunk, |items| self.memberships_apply(&items))
     }
 
     pub(crate) fn members(

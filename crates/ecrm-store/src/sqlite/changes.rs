@@ -190,7 +190,7 @@ fn stream_facts(
     if !one {
         // Everyone: two scans grouped in memory instead of the join below.
         super::fact_scan::order_and_identifier_facts(conn, sink)?;
-        return stream_traits(conn, filter, args, sink);
+        return stream_traits(conn, args, sink);
     }
     let sql = format!("{ORDERS} AND i.customer_id = ?1 GROUP BY i.customer_id");
     let mut statement = conn.prepare_cached(&sql)?;
@@ -204,7 +204,7 @@ fn stream_facts(
             last_order_at: row.get(4)?,
         })?;
     }
-    stream_traits(conn, filter, args, sink)?;
+    stream_traits(conn, args, sink)?;
     let mut statement =
         conn.prepare_cached(&format!("{IDENTIFIER_KINDS} WHERE customer_id = ?1"))?;
     let mut rows = statement.query(params_from_iter(args.iter()))?;
@@ -217,21 +217,19 @@ fn stream_facts(
     Ok(())
 }
 
-/// Streams the traits of everyone (`filter` empty) or of one customer (`filter` " WHERE").
+/// Streams the traits of everyone (no `customer`) or of one.
 fn stream_traits(
     conn: &Connection,
-    filter: &str,
-    args: &[Value],
+    customer: &[Value],
     sink: &mut dyn FnMut(FactRow) -> StoreResult<()>,
 ) -> StoreResult<()> {
-    let one = !filter.is_empty();
-    let sql = if one {
+    let sql = if !customer.is_empty() {
         format!("{TRAITS} WHERE customer_id = ?1")
     } else {
         TRAITS.to_string()
     };
     let mut statement = conn.prepare_cached(&sql)?;
-    let mut rows = statement.query(params_from_iter(args.iter()))?;
+    let mut rows = statement.query(params_from_iter(customer.iter()))?;
     while let Some(row) = rows.next()? {
         sink(FactRow::Trait {
             customer_id: row.get(0)?,

@@ -144,14 +144,9 @@ impl SqliteStore {
         changes: &mut dyn Iterator<Item = MembershipChange>,
         chunk: usize,
     ) -> StoreResult<u64> {
-        let mut recorded = 0;
-        loop {
-            let items: Vec<MembershipChange> = (&mut *changes).take(chunk.max(1)).collect();
-            if items.is_empty() {
-                break;
-            }
+        let recorded = crate::sql_common::in_chunks(changes, chunk, |items| {
             let mut conn = lock(&self.writer)?;
-            recorded += SqliteStore::with_unsynced_commits(&mut conn, |conn| {
+            let recorded = SqliteStore::with_unsynced_commits(&mut conn, |conn| {
                 let tx =
                     conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
                 let recorded = memberships_write(&tx, &items)?;
@@ -160,7 +155,8 @@ impl SqliteStore {
             })?;
             drop(conn);
             self.checkpointer.wake();
-        }
+            Ok(recorded)
+        })?;
         self.wait_durable()?;
         Ok(recorded)
     }
