@@ -11,7 +11,6 @@ use crate::console_model::{
     SnapshotRecord,
 };
 use crate::error::{StoreError, StoreResult};
-use crate::purchase_scan::IdentifierMap;
 
 const USER_COLUMNS: &str =
     "SELECT id, username, role, password_hash, created_at FROM console_users";
@@ -226,16 +225,9 @@ impl SqliteStore {
         self.read(|conn| {
             // One read transaction, so both scans see the same commit.
             let tx = conn.unchecked_transaction()?;
-            let mut identifiers = IdentifierMap::default();
+            let identifiers = super::profile::identifier_map(&tx)?;
             let mut names: HashMap<String, NameCount> = HashMap::new();
             {
-                let mut statement =
-                    tx.prepare("SELECT id, customer_id FROM identifiers ORDER BY customer_id")?;
-                let mut rows = statement.query([])?;
-                while let Some(row) = rows.next()? {
-                    let customer = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
-                    identifiers.add(row.get(0)?, customer);
-                }
                 let mut statement = tx.prepare(
                     "SELECT name, identifier_id FROM events NOT INDEXED \
                      WHERE type = 'track' AND name IS NOT NULL",

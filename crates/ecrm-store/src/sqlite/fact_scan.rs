@@ -33,10 +33,11 @@ pub(super) fn order_and_identifier_facts(
             conn.prepare("SELECT id, customer_id, kind FROM identifiers ORDER BY customer_id")?;
         let mut rows = statement.query([])?;
         while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
             let customer_id = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
-            identifiers.add(row.get(0)?, customer_id);
+            identifiers.add(id, customer_id);
             let kind = row.get_ref(2)?.as_str().map_err(rusqlite::Error::from)?;
-            if let Some(customer) = identifiers.customer_of(row.get(0)?) {
+            if let Some(customer) = identifiers.customer_of(id) {
                 kinds.push((customer, kind.to_string()));
             }
         }

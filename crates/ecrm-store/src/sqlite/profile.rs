@@ -297,7 +297,8 @@ fn all_activity(
     }
 }
 
-fn identifier_map(conn: &rusqlite::Connection) -> StoreResult<IdentifierMap> {
+/// Every identifier row to its customer, from one scan of the customer index.
+pub(super) fn identifier_map(conn: &rusqlite::Connection) -> StoreResult<IdentifierMap> {
     let mut identifiers = IdentifierMap::default();
     let mut statement =
         conn.prepare("SELECT id, customer_id FROM identifiers ORDER BY customer_id")?;

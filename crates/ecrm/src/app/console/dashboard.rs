@@ -250,8 +250,8 @@ fn compute_dashboard_timed(
                 }
             }
             "lifecycle" => {
-                let name = value["stage"].as_str().unwrap_or("unknown").to_string();
-                *lifecycle.entry(name).or_default() += 1;
+                let stage = value["stage"].as_str().unwrap_or("unknown").to_string();
+                *lifecycle.entry(stage).or_default() += 1;
             }
             _ => {
                 if let Some(amount) = value["clv_12m"].as_f64().filter(|v| v.is_finite()) {

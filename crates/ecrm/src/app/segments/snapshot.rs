@@ -60,7 +60,7 @@ pub enum Column {
 
 impl Column {
     /// An empty column of `value`'s type with room for `rows` cells: a column grown by doubling
-    /// instead copied itself and faulted in fresh pages at every step (a fifth of the load).
+    /// instead copied itself and faulted in fresh pages at every step.
     fn new_like(value: &FactValue, rows: usize) -> Column {
         match value {
             FactValue::Number(_) => Column::Number(Vec::with_capacity(rows)),
@@ -152,18 +152,17 @@ pub struct Snapshot {
 impl Snapshot {
     /// Loads every customer from the store.
     pub fn load(store: &dyn Store) -> StoreResult<Snapshot> {
-        let mut snapshot = Snapshot::default();
-        store.segment_facts(None, &mut |row| {
-            snapshot.apply(row);
-            Ok(())
-        })?;
-        Ok(snapshot)
+        Snapshot::load_everyone(store, None)
     }
 
     /// Loads every customer with only the traits named in `traits`.
     pub fn load_traits(store: &dyn Store, traits: BTreeSet<String>) -> StoreResult<Snapshot> {
+        Snapshot::load_everyone(store, Some(traits))
+    }
+
+    fn load_everyone(store: &dyn Store, traits: Option<BTreeSet<String>>) -> StoreResult<Snapshot> {
         let mut snapshot = Snapshot {
-            traits: Some(traits),
+            traits,
             ..Snapshot::default()
         };
         store.segment_facts(None, &mut |row| {
