@@ -25,6 +25,10 @@ pub struct Message {
     pub channel: Option<String>,
     /// When it happened (after clock-skew correction where the caller asked for it).
     pub occurred_at: Millis,
+    /// The time the client stamped on it (`timestamp`, else `originalTimestamp`), as sent and
+    /// before any correction: a retry carries the same, so with `message_id` it keys the store's
+    /// deduplication.
+    pub client_time: Option<Millis>,
     pub sent_at: Option<Millis>,
     pub properties: Value,
     pub traits: Map<String, Value>,
@@ -176,8 +180,11 @@ fn parse_fields(
     let identifiers = identifiers_of(object, &kind, &traits, fields.traits, options)
         .map_err(|(field, reason)| reject(field, &reason))?;
     let name = name_of(object, &kind).map_err(|(field, reason)| reject(field, reason))?;
-    let (occurred_at, sent_at) =
-        times_of(object, options).map_err(|(field, reason)| reject(field, &reason))?;
+    let Times {
+        occurred_at,
+        client_time,
+        sent_at,
+    } = times_of(object, options).map_err(|(field, reason)| reject(field, &reason))?;
     let message_id = match object.get("messageId") {
         Some(Value::String(id)) if !id.trim().is_empty() && id.len() <= 256 => {
             id.trim().to_string()
@@ -198,6 +205,7 @@ fn parse_fields(
         ),
         channel,
         occurred_at,
+        client_time,
         sent_at,
         properties,
         traits,
@@ -324,10 +332,17 @@ fn name_of(
     }
 }
 
+/// A message's times: when it happened, as the client stamped it, and when the client sent it.
+struct Times {
+    occurred_at: Millis,
+    client_time: Option<Millis>,
+    sent_at: Option<Millis>,
+}
+
 fn times_of(
     object: &Map<String, Value>,
     options: &MessageOptions,
-) -> Result<(Millis, Option<Millis>), (&'static str, String)> {
+) -> Result<Times, (&'static str, String)> {
     let parse = |field: &'static str| -> Result<Option<Millis>, (&'static str, String)> {
         match object.get(field) {
             Some(Value::String(text)) => parse_timestamp(text, &DateFormat::Auto)
@@ -346,7 +361,11 @@ fn times_of(
         (Some(time), _) => time,
         (None, _) => options.received_at,
     };
-    Ok((occurred_at, sent_at))
+    Ok(Times {
+        occurred_at,
+        client_time,
+        sent_at,
+    })
 }
 
 fn derived_message_id(raw: &Value) -> String {

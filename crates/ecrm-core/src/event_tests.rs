@@ -36,6 +36,29 @@ fn clock_skew_is_corrected_with_sent_at() {
     assert_eq!(message.occurred_at, 1_700_000_000_000 + 5_000);
 }
 
+/// The client's own time stamp is kept as sent: a retry sent later corrects to another
+/// `occurred_at` but keeps it, so it keys deduplication.
+#[test]
+fn the_client_time_is_kept_before_skew_correction() {
+    let sent_at = |sent: &str| {
+        json!({"type": "page", "anonymousId": "d1", "messageId": "m1",
+            "timestamp": "2023-11-14T22:13:20Z", "sentAt": sent})
+    };
+    let first = parse_message(&sent_at("2023-11-14T22:13:25Z"), 0, &OPTIONS).expect("valid");
+    let retry = parse_message(&sent_at("2023-11-14T22:14:25Z"), 0, &OPTIONS).expect("valid");
+    assert_ne!(first.occurred_at, retry.occurred_at);
+    assert_eq!(first.client_time, Some(1_700_000_000_000));
+    assert_eq!(retry.client_time, first.client_time);
+    let original = json!({"type": "page", "anonymousId": "d1",
+        "originalTimestamp": "2023-11-14T22:13:20Z"});
+    let message = parse_message(&original, 0, &OPTIONS).expect("valid");
+    assert_eq!(message.client_time, Some(1_700_000_000_000));
+    let undated = json!({"type": "page", "anonymousId": "d1", "sentAt": "2023-11-14T22:13:25Z"});
+    let message = parse_message(&undated, 0, &OPTIONS).expect("valid");
+    assert_eq!(message.client_time, None);
+    assert_eq!(message.occurred_at, OPTIONS.received_at);
+}
+
 #[test]
 fn rejects_name_the_field() {
     let cases = [

@@ -105,7 +105,8 @@ pub trait Store: crate::PlaybookStore + Send + Sync {
     /// Creates or updates catalogue products.
     fn write_products(&self, rows: &[ProductInput], ctx: &WriteContext)
     -> StoreResult<WriteCounts>;
-    /// Appends events; a `message_id` already stored is skipped (counted as a duplicate).
+    /// Appends events; one whose deduplication key ([`crate::EventInput::dedup_time`] and
+    /// `message_id`) is already stored is skipped (counted as a duplicate).
     fn write_events(&self, rows: &[EventInput], ctx: &WriteContext) -> StoreResult<WriteCounts>;
     /// Links identifiers seen together and returns the customer they now belong to.
     fn resolve_identity(

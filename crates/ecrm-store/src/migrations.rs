@@ -58,6 +58,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_trait_periods.sql"),
         postgres: include_str!("../migrations/postgres/0008_trait_periods.sql"),
     },
+    Migration {
+        version: 9,
+        name: "event_dedup_key",
+        sqlite: include_str!("../migrations/sqlite/0009_event_dedup_key.sql"),
+        postgres: include_str!("../migrations/postgres/0009_event_dedup_key.sql"),
+    },
 ];
 
 /// The statement that creates the bookkeeping table (same text on both backends).

@@ -89,10 +89,23 @@ pub struct EventInput {
     pub customer: CustomerRef,
     pub channel: Option<String>,
     pub occurred_at: Millis,
+    /// The time the client stamped on the message, as sent (`timestamp`, else
+    /// `originalTimestamp`); `None` when it had none. See [`EventInput::dedup_time`].
+    pub client_time: Option<Millis>,
     pub sent_at: Option<Millis>,
     pub received_at: Millis,
     pub properties: serde_json::Value,
     pub context: serde_json::Value,
+}
+
+impl EventInput {
+    /// With `message_id`, the key an event is stored once under: the client's own time stamp, which
+    /// a retry repeats (unlike `occurred_at`, corrected by each send's clock skew), or 0 for a
+    /// message sent without one. Keyed by time first, the stores' unique index takes new events
+    /// near its end instead of at a random leaf per event (SDK message ids are random UUIDs).
+    pub fn dedup_time(&self) -> Millis {
+        self.client_time.unwrap_or(0)
+    }
 }
 
 /// A stored identifier with where and when it was seen.

@@ -63,13 +63,14 @@ pub(crate) fn customer_events<C: GenericClient>(
 }
 
 const INSERT_EVENTS: &str = "INSERT INTO events (message_id, identifier_id, type, name, channel, source, \
-     occurred_at, sent_at, received_at, properties, context) \
-     SELECT m, i, t, n, c, $6, o, s, r, p, x FROM unnest($1::TEXT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], \
-     $5::TEXT[], $7::BIGINT[], $8::BIGINT[], $9::BIGINT[], $10::TEXT[], $11::TEXT[]) \
-     AS d(m, i, t, n, c, o, s, r, p, x) \
-     ON CONFLICT (message_id) DO NOTHING RETURNING message_id";
+     occurred_at, sent_at, received_at, properties, context, client_time) \
+     SELECT m, i, t, n, c, $6, o, s, r, p, x, k FROM unnest($1::TEXT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], \
+     $5::TEXT[], $7::BIGINT[], $8::BIGINT[], $9::BIGINT[], $10::TEXT[], $11::TEXT[], $12::BIGINT[]) \
+     AS d(m, i, t, n, c, o, s, r, p, x, k) \
+     ON CONFLICT (client_time, message_id) DO NOTHING RETURNING client_time, message_id";
 
-/// Inserts the events in one statement (arrays bound column by column); for each, whether it was new.
+/// Inserts the events in one statement (arrays bound column by column); for each, whether it was new
+/// (its deduplication key, [`crate::EventInput::dedup_time`] and message id, not stored).
 pub(crate) fn insert_events<C: GenericClient>(
     session: &mut Session<'_, C>,
     events: &[NewEvent<'_>],
@@ -88,6 +89,7 @@ pub(crate) fn insert_events<C: GenericClient>(
     let received: Vec<i64> = events.iter().map(|e| e.event.received_at).collect();
     let properties: Vec<&str> = events.iter().map(|e| e.properties).collect();
     let contexts: Vec<&str> = events.iter().map(|e| e.context).collect();
+    let dedup_times: Vec<i64> = events.iter().map(|e| e.event.dedup_time()).collect();
     let rows = session.query(
         INSERT_EVENTS,
         &[
@@ -102,13 +104,18 @@ pub(crate) fn insert_events<C: GenericClient>(
             &received,
             &properties,
             &contexts,
+            &dedup_times,
         ],
     )?;
     let mut inserted = HashSet::with_capacity(rows.len());
     for row in &rows {
-        inserted.insert(row.try_get::<_, &str>(0)?);
+        inserted.insert((row.try_get::<_, i64>(0)?, row.try_get::<_, &str>(1)?));
     }
-    Ok(message_ids.iter().map(|id| inserted.contains(id)).collect())
+    Ok(dedup_times
+        .iter()
+        .zip(&message_ids)
+        .map(|(time, id)| inserted.contains(&(*time, *id)))
+        .collect())
 }
 
 /// The stored order `order_key` with its lines and the total of its refund row.

@@ -15,6 +15,7 @@ use postgres::GenericClient;
 
 use super::Session;
 use crate::error::StoreResult;
+use crate::write::SEEN_GRANULARITY_MS;
 
 /// Deferred lines sent in one statement once this many are waiting.
 const MAX_PENDING_LINES: usize = 2_000;
@@ -31,7 +32,8 @@ const ADD_TOTALS: &str = "UPDATE orders SET total_cents = orders.total_cents + d
 const TOUCH_IDENTIFIERS: &str = "UPDATE identifiers SET first_seen = least(identifiers.first_seen, d.first_seen), \
      last_seen = greatest(identifiers.last_seen, d.last_seen) \
      FROM unnest($1::BIGINT[], $2::BIGINT[], $3::BIGINT[]) AS d(id, first_seen, last_seen) \
-     WHERE identifiers.id = d.id AND (identifiers.first_seen > d.first_seen OR identifiers.last_seen < d.last_seen)";
+     WHERE identifiers.id = d.id \
+     AND (identifiers.first_seen > d.first_seen + $4 OR identifiers.last_seen < d.last_seen - $4)";
 
 /// What one transaction has deferred so far.
 #[derive(Default)]
@@ -142,7 +144,10 @@ impl Pending {
         if !self.touches.is_empty() {
             let (rows, ranges): (Vec<i64>, Vec<(Millis, Millis)>) = self.touches.drain().unzip();
             let (first_seen, last_seen): (Vec<Millis>, Vec<Millis>) = ranges.into_iter().unzip();
-            session.execute(TOUCH_IDENTIFIERS, &[&rows, &first_seen, &last_seen])?;
+            session.execute(
+                TOUCH_IDENTIFIERS,
+                &[&rows, &first_seen, &last_seen, &SEEN_GRANULARITY_MS],
+            )?;
         }
         Ok(())
     }

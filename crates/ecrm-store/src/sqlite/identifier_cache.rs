@@ -137,6 +137,7 @@ mod tests {
                 customer: CustomerRef::new(vec![device.clone()], None, None),
                 channel: None,
                 occurred_at: 10,
+                client_time: None,
                 sent_at: None,
                 received_at: 10,
                 properties: serde_json::json!({}),

@@ -436,3 +436,6 @@ impl Store for SqliteStore {
     segment_store_methods!();
     console_store_methods!();
 }
+
+#[cfg(test)]
+mod migration_tests;

@@ -341,6 +341,7 @@ mod tests {
                 ),
                 channel: None,
                 occurred_at: n,
+                client_time: None,
                 sent_at: None,
                 received_at: n,
                 properties: serde_json::json!({}),

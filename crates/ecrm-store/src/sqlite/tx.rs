@@ -8,7 +8,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use crate::error::StoreResult;
 use crate::model::{ApiKeyRecord, AuditEntry, CustomerAttributes, MergeRecord, ProductInput};
 use crate::sql_common::{identifier_from_parts, in_list, merge_extra};
-use crate::write::{IdentifierRow, NewEvent, NewOrder, StoredOrder, WriteTx};
+use crate::write::{IdentifierRow, NewEvent, NewOrder, SEEN_GRANULARITY_MS, StoredOrder, WriteTx};
 
 use super::identifier_cache::IdentifierCache;
 use super::tx_sql::{
@@ -174,9 +174,9 @@ impl WriteTx for SqliteTx<'_> {
         }
         let mut statement = self.tx.prepare_cached(
             "UPDATE identifiers SET first_seen = min(first_seen, ?2), last_seen = max(last_seen, ?3) \
-             WHERE id = ?1 AND (first_seen > ?2 OR last_seen < ?3)",
+             WHERE id = ?1 AND (first_seen > ?2 + ?4 OR last_seen < ?3 - ?4)",
         )?;
-        statement.execute(params![row, first, last])?;
+        statement.execute(params![row, first, last, SEEN_GRANULARITY_MS])?;
         Ok(())
     }
 

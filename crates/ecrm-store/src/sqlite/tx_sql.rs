@@ -86,21 +86,23 @@ pub(super) fn write_identifier_journal(
     Ok(())
 }
 
-/// Inserts events one statement each; for each, whether it was new (its message id not stored).
+/// Inserts events one statement each; for each, whether it was new (its deduplication key,
+/// [`crate::EventInput::dedup_time`] and message id, not stored).
 pub(super) fn insert_events(
     tx: &Transaction<'_>,
     events: &[NewEvent<'_>],
     source: &str,
 ) -> StoreResult<Vec<bool>> {
     let mut statement = tx.prepare_cached(
-            "INSERT INTO events (message_id, identifier_id, type, name, channel, source, occurred_at, sent_at, received_at, properties, context) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (message_id) DO NOTHING",
+            "INSERT INTO events (message_id, client_time, identifier_id, type, name, channel, source, occurred_at, sent_at, received_at, properties, context) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (client_time, message_id) DO NOTHING",
         )?;
     let mut res = Vec::with_capacity(events.len());
     for new in events {
         let event = new.event;
         let inserted = statement.execute(params![
             event.message_id,
+            event.dedup_time(),
             new.identifier_row,
             event.kind,
             event.name,

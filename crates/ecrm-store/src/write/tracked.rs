@@ -8,6 +8,8 @@
 
 use std::collections::HashSet;
 
+use ecrm_core::time::Millis;
+
 use super::import::{ResolvedCache, write_orders};
 use super::refund::whole_refund_lines;
 use super::{NewEvent, WriteTx};
@@ -23,8 +25,8 @@ struct Resolved {
     merges_before: u64,
 }
 
-/// Writes every batch; an event whose `message_id` is already stored (or came earlier in this
-/// transaction) is skipped together with the profile and order writes it carries, so a retried
+/// Writes every batch; an event whose deduplication key (`EventInput::dedup_time` and
+/// `message_id`) is already stored (or came earlier in this transaction) is skipped together with the profile and order writes it carries, so a retried
 /// request changes nothing.
 pub(crate) fn write_tracked<T: WriteTx>(
     tx: &mut T,
@@ -67,7 +69,7 @@ pub(crate) fn write_tracked<T: WriteTx>(
         }
         resolved.push(batch_resolved);
     }
-    let mut seen_ids: HashSet<&str> = HashSet::new();
+    let mut seen_ids: HashSet<(Millis, &str)> = HashSet::new();
     let mut new_flags = Vec::with_capacity(batches.len());
     for (batch, batch_resolved) in batches.iter().zip(&resolved) {
         let events = batch
@@ -141,19 +143,19 @@ fn write_side_effects<T: WriteTx>(
     Ok(())
 }
 
-/// Inserts `events` and says for each whether it was new. An event whose message id came earlier
-/// in this transaction (`seen_ids`) counts as a duplicate without being sent.
+/// Inserts `events` and says for each whether it was new. An event whose deduplication key came
+/// earlier in this transaction (`seen_ids`) counts as a duplicate without being sent.
 pub(crate) fn insert_events<'a, T: WriteTx>(
     tx: &mut T,
     events: impl Iterator<Item = NewEvent<'a>>,
     source: &str,
-    seen_ids: &mut HashSet<&'a str>,
+    seen_ids: &mut HashSet<(Millis, &'a str)>,
 ) -> StoreResult<Vec<bool>> {
     let mut flags = Vec::new();
     let mut distinct = Vec::new();
     let mut positions = Vec::new();
     for event in events {
-        if seen_ids.insert(event.event.message_id.as_str()) {
+        if seen_ids.insert((event.event.dedup_time(), event.event.message_id.as_str())) {
             positions.push(flags.len());
             distinct.push(event);
         }

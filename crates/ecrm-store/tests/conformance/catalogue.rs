@@ -34,6 +34,7 @@ pub fn events_deduplicate_by_message_id(store: &dyn Store) {
         customer: who(&[anon("d1"), user("u1")]),
         channel: Some("web".to_string()),
         occurred_at: 5_000,
+        client_time: None,
         sent_at: Some(5_100),
         received_at: 5_200,
         properties: serde_json::json!({"product_id": "p1"}),

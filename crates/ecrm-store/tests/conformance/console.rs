@@ -151,6 +151,7 @@ pub fn trait_values_and_event_counts(store: &dyn Store) {
         customer: who(&[user(customer)]),
         channel: None,
         occurred_at: 1_000,
+        client_time: None,
         sent_at: None,
         received_at: 1_000,
         properties: serde_json::json!({}),

@@ -69,6 +69,8 @@ conformance_suite!(
     tracking::customer_events_filter_and_page,
     tracking::whole_refunds_return_what_is_left_of_the_stored_order,
     tracking::deferred_tracked_writes_report_durable_and_dedupe,
+    tracking::events_dedupe_on_the_client_time_and_message_id,
+    tracking::identifier_sightings_are_kept_to_the_minute,
     analytics::purchase_days_merge_same_day_and_skip_guests,
     analytics::traits_upsert_and_record_changes,
     analytics::trait_history_keeps_periods_of_labels,

@@ -12,6 +12,7 @@ fn viewed(message_id: &str, customer: &str, at: i64) -> EventInput {
         customer: who(&[user(customer)]),
         channel: Some("web".to_string()),
         occurred_at: at,
+        client_time: None,
         sent_at: None,
         received_at: at,
         properties: serde_json::json!({"product_id": "p1", "category": "shoes"}),

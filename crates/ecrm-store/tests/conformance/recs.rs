@@ -94,6 +94,7 @@ pub fn interactions_come_from_product_events(store: &dyn Store) {
         customer: who(identifiers),
         channel: None,
         occurred_at: 5_000,
+        client_time: None,
         sent_at: None,
         received_at: 5_000,
         properties,

@@ -22,6 +22,7 @@ fn event(
         customer: who(customer),
         channel: None,
         occurred_at: at,
+        client_time: None,
         sent_at: None,
         received_at: at,
         properties: props,

@@ -16,6 +16,7 @@ fn event(message_id: &str, kind: &str, name: &str, customer: &[Identifier], at: 
         customer: who(customer),
         channel: Some("web".to_string()),
         occurred_at: at,
+        client_time: Some(at),
         sent_at: Some(at),
         received_at: at + 10,
         properties: serde_json::json!({"path": format!("/{name}")}),
@@ -330,4 +331,124 @@ pub fn deferred_tracked_writes_report_durable_and_dedupe(store: &dyn Store) {
     );
     let counts = store.write_tracked(&[later], &ctx(30)).expect("write");
     assert_eq!(counts[0].events_created, 1);
+}
+
+/// An event is stored once per (client time, message id): a retry whose skew correction moved
+/// `occurred_at` (a later `sentAt`, the same `timestamp`) is a duplicate; the same id stamped with
+/// another time is another message; messages sent without a time dedupe on the id alone.
+pub fn events_dedupe_on_the_client_time_and_message_id(store: &dyn Store) {
+    let sent = |message_id: &str, client_time: Option<i64>, occurred_at: i64| {
+        let mut event = event(
+            message_id,
+            "track",
+            "Product Viewed",
+            &[anon("a-k")],
+            occurred_at,
+        );
+        event.client_time = client_time;
+        item(event)
+    };
+    let first = batch(
+        "api:web",
+        vec![
+            sent("k-1", Some(5_000), 5_000),
+            sent("k-2", None, 6_000),
+            // The same id and time twice in one request: one event.
+            sent("k-3", Some(7_000), 7_000),
+            sent("k-3", Some(7_000), 7_000),
+        ],
+    );
+    let counts = store.write_tracked(&[first], &ctx(10)).expect("write");
+    assert_eq!(counts[0].events_created, 3);
+    assert_eq!(counts[0].duplicates_skipped, 1);
+    let retry = batch(
+        "api:web",
+        vec![
+            // Retried later: skew correction gives another occurred_at, the client's time is kept.
+            sent("k-1", Some(5_000), 5_900),
+            // Undated: the id alone, whatever time the server gave it.
+            sent("k-2", None, 9_000),
+            // Another message that reuses an id with its own time.
+            sent("k-1", Some(8_000), 8_000),
+        ],
+    );
+    let counts = store.write_tracked(&[retry], &ctx(20)).expect("retry");
+    assert_eq!(counts[0].events_created, 1, "{counts:?}");
+    assert_eq!(counts[0].duplicates_skipped, 2, "{counts:?}");
+    let imported = store
+        .write_events(
+            &[event(
+                "k-1",
+                "track",
+                "Product Viewed",
+                &[anon("a-k")],
+                5_000,
+            )],
+            &ctx(30),
+        )
+        .expect("import");
+    assert_eq!(
+        imported.duplicates_skipped, 1,
+        "file imports dedupe the same way"
+    );
+    let customer = store
+        .find_customer_id(&anon("a-k"))
+        .expect("find")
+        .expect("the customer exists");
+    let times: Vec<i64> = store
+        .customer_events(&customer, &query(10))
+        .expect("events")
+        .iter()
+        .map(|event| event.occurred_at)
+        .collect();
+    assert_eq!(times, [8_000, 7_000, 6_000, 5_000], "newest first");
+}
+
+/// An identifier's first_seen/last_seen move only when a sighting falls more than a minute outside
+/// them, and then to the sighting's exact time.
+pub fn identifier_sightings_are_kept_to_the_minute(store: &dyn Store) {
+    let seen = |message_id: &str, at: i64| {
+        batch(
+            "api:web",
+            vec![item(event(message_id, "page", "Home", &[anon("a-s")], at))],
+        )
+    };
+    let range = |store: &dyn Store| {
+        let customer = store
+            .find_customer_id(&anon("a-s"))
+            .expect("find")
+            .expect("the customer exists");
+        let view = store.customer_360(&customer, 1).expect("360");
+        let record = &view.identifiers[0];
+        (record.first_seen, record.last_seen)
+    };
+    let minute = 60_000;
+    store
+        .write_tracked(&[seen("s-1", 10 * minute)], &ctx(1))
+        .expect("write");
+    assert_eq!(range(store), (10 * minute, 10 * minute));
+    store
+        .write_tracked(&[seen("s-2", 10 * minute + 30_000)], &ctx(2))
+        .expect("write");
+    assert_eq!(
+        range(store),
+        (10 * minute, 10 * minute),
+        "within the minute"
+    );
+    store
+        .write_tracked(&[seen("s-3", 11 * minute + 1)], &ctx(3))
+        .expect("write");
+    assert_eq!(
+        range(store),
+        (10 * minute, 11 * minute + 1),
+        "over a minute later"
+    );
+    store
+        .write_tracked(&[seen("s-4", 8 * minute)], &ctx(4))
+        .expect("write");
+    assert_eq!(
+        range(store),
+        (8 * minute, 11 * minute + 1),
+        "two minutes earlier"
+    );
 }

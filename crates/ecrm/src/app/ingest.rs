@@ -27,6 +27,7 @@ pub fn event_from_message(
         customer: message.customer,
         channel: message.channel,
         occurred_at: message.occurred_at,
+        client_time: message.client_time,
         sent_at: message.sent_at,
         received_at,
         properties,

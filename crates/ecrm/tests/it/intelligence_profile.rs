@@ -59,6 +59,7 @@ fn event(id: &str, who: &str, kind: &str, name: &str, at: i64, properties: Value
         customer: CustomerRef::new(vec![user(who)], None, None),
         channel: Some("web".to_string()),
         occurred_at: at,
+        client_time: None,
         sent_at: None,
         received_at: at,
         properties,

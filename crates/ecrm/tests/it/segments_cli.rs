@@ -83,6 +83,7 @@ fn seed(store: &dyn Store) {
                 customer: ecrm_core::order::CustomerRef::new(vec![reference(&format!("u{i:02}"))], None, None),
                 channel: None,
                 occurred_at: 1_000 * (n as i64 + 1),
+                client_time: None,
                 sent_at: None,
                 received_at: 1,
                 properties: json!({ "category": if n % 2 == 0 { "shoes" } else { "hats" }, "price": n * 10 }),

@@ -201,6 +201,7 @@ fn trained_model_serves_with_rules_and_reasons() {
         customer: CustomerRef::new(vec![user(customer)], None, None),
         channel: None,
         occurred_at: 3 * day,
+        client_time: None,
         sent_at: None,
         received_at: 3 * day,
         properties: serde_json::json!({"product_id": product, "dwell_seconds": 90}),

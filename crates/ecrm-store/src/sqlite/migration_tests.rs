@@ -1,0 +1,98 @@
+//! Migrations applied to a store written by an earlier version.
+
+use rusqlite::Connection;
+
+use super::SqliteStore;
+use crate::Store;
+use crate::migrations::{CREATE_MIGRATIONS_TABLE, MIGRATIONS};
+use crate::model::{EventInput, WriteContext};
+
+/// A store at schema `version` (migrations up to it applied) at `path`.
+fn store_at_version(path: &std::path::Path, version: i64) -> Connection {
+    let conn = Connection::open(path).expect("open");
+    conn.execute_batch(CREATE_MIGRATIONS_TABLE)
+        .expect("migrations table");
+    for migration in MIGRATIONS.iter().filter(|m| m.version <= version) {
+        conn.execute_batch(migration.sqlite).expect("migration");
+        conn.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, 0)",
+            rusqlite::params![migration.version, migration.name],
+        )
+        .expect("record");
+    }
+    conn
+}
+
+/// Migration 9 rebuilds `events` keyed by (client_time, message_id): ids and rows are kept, the
+/// client's time is reconstructed, and a retry of a stored message is still a duplicate.
+#[test]
+fn the_event_dedup_key_migration_keeps_events_and_their_deduplication() {
+    let dir = std::env::temp_dir().join(format!("ecrm-migration-9-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("ecrm.db");
+    let conn = store_at_version(&path, 8);
+    // A tracking API event whose timestamp 1,000 was corrected by a skew of 500 (sent 1,500,
+    // received 2,000); a file-imported event (no sentAt); a message sent without a time, which took
+    // its receive time.
+    conn.execute_batch(
+        "INSERT INTO events (id, message_id, type, source, occurred_at, sent_at, received_at) VALUES
+             (7, 'api', 'track', 'api:web', 1500, 1500, 2000),
+             (8, 'file', 'track', 'import', 3000, NULL, 9000),
+             (9, 'undated', 'page', 'api:web', 4000, 4100, 4000);",
+    )
+    .expect("events of version 8");
+    drop(conn);
+    let store = SqliteStore::open(&path).expect("migrate");
+    let rows: Vec<(i64, String, i64)> = {
+        let conn = Connection::open(&path).expect("open");
+        let mut statement = conn
+            .prepare("SELECT id, message_id, client_time FROM events ORDER BY id")
+            .expect("prepare");
+        statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    };
+    assert_eq!(
+        rows,
+        [
+            (7, "api".to_string(), 1_000),
+            (8, "file".to_string(), 3_000),
+            (9, "undated".to_string(), 0),
+        ]
+    );
+    let retry = |message_id: &str, client_time: Option<i64>| EventInput {
+        message_id: message_id.to_string(),
+        kind: "track".to_string(),
+        name: None,
+        customer: ecrm_core::order::CustomerRef::new(Vec::new(), None, None),
+        channel: None,
+        occurred_at: 5_000,
+        client_time,
+        sent_at: None,
+        received_at: 5_000,
+        properties: serde_json::json!({}),
+        context: serde_json::json!({}),
+    };
+    let ctx = WriteContext {
+        source: "test".to_string(),
+        at: 5_000,
+        limits: ecrm_core::identity::IdentityLimits::standard(),
+    };
+    let counts = store
+        .write_events(
+            &[
+                retry("api", Some(1_000)),
+                retry("file", Some(3_000)),
+                retry("undated", None),
+            ],
+            &ctx,
+        )
+        .expect("retries");
+    assert_eq!(counts.duplicates_skipped, 3, "{counts:?}");
+    assert_eq!(counts.events_created, 0, "{counts:?}");
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}
