@@ -14,9 +14,14 @@ use rusqlite::Connection;
 use super::open_connection;
 use crate::error::StoreResult;
 
-/// WAL pages after which the writer checkpoints by itself (SQLite's automatic checkpoint), as a
-/// bound should this thread fall behind: 16,384 pages of 4 KiB, 64 MiB.
-pub(super) const WRITER_AUTOCHECKPOINT_PAGES: u32 = 16_384;
+/// WAL pages after which the writer checkpoints by itself (SQLite's automatic checkpoint): 65,536
+/// pages of 4 KiB, 256 MiB. In practice only that checkpoint rewinds the WAL under a steady stream
+/// of group commits: SQLite starts the WAL over only when a write transaction begins with every
+/// frame copied, and the writer begins its next one as soon as it has committed, so it never finds
+/// a checkpoint of this thread complete. Its checkpoint copies whatever this thread has not copied
+/// yet while the writer's next group waits; at 16,384 pages it ran four times as often and
+/// `bench ingest` did 13 % fewer events/s (`docs/benchmarks-ingest.md`, round 7).
+pub(super) const WRITER_AUTOCHECKPOINT_PAGES: u32 = 65_536;
 
 /// The handle of the checkpoint thread. Dropping it ends the thread and waits for it, so its
 /// connection, the store's last, closes before the store is gone (SQLite then checkpoints the whole
