@@ -26,8 +26,8 @@ struct Resolved {
 }
 
 /// Writes every batch; an event whose deduplication key (`EventInput::dedup_time` and
-/// `message_id`) is already stored (or came earlier in this transaction) is skipped together with the profile and order writes it carries, so a retried
-/// request changes nothing.
+/// `message_id`) is already stored (or came earlier in this transaction) is skipped together with
+/// the profile and order writes it carries, so a retried request changes nothing.
 pub(crate) fn write_tracked<T: WriteTx>(
     tx: &mut T,
     batches: &[TrackedBatch],
