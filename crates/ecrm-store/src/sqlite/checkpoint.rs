@@ -14,14 +14,17 @@ use rusqlite::Connection;
 use super::open_connection;
 use crate::error::StoreResult;
 
-/// WAL pages after which the writer checkpoints by itself (SQLite's automatic checkpoint): 65,536
-/// pages of 4 KiB, 256 MiB. In practice only that checkpoint rewinds the WAL under a steady stream
-/// of group commits: SQLite starts the WAL over only when a write transaction begins with every
-/// frame copied, and the writer begins its next one as soon as it has committed, so it never finds
-/// a checkpoint of this thread complete. Its checkpoint copies whatever this thread has not copied
-/// yet while the writer's next group waits; at 16,384 pages it ran four times as often and
-/// `bench ingest` did 13 % fewer events/s (`docs/benchmarks-ingest.md`, round 7).
-pub(super) const WRITER_AUTOCHECKPOINT_PAGES: u32 = 65_536;
+/// WAL pages after which the writer checkpoints by itself (SQLite's automatic checkpoint): 262,144
+/// pages of 4 KiB, 1 GiB (PostgreSQL's default `max_wal_size` is the same). In practice only that
+/// checkpoint rewinds the WAL under a steady stream of group commits: SQLite starts the WAL over
+/// only when a write transaction begins with every frame copied, and the writer begins its next one
+/// as soon as it has committed, so it never finds a checkpoint of this thread complete. That
+/// checkpoint holds the writer 35-65 ms (the copy and the database file's fsync) whatever is left
+/// to copy, so it sets the tail latency of the tracking API: at 16,384 pages it ran every ~0.2 s,
+/// at 65,536 every ~0.8 s (p99 53-68 ms), at this size every ~3 s (`bench ingest`: p99 33-37 ms,
+/// 52-58k events/s; `docs/benchmarks-ingest.md`, round 7). The WAL file keeps its largest size
+/// until the store is closed (dropping the store checkpoints and removes it).
+pub(super) const WRITER_AUTOCHECKPOINT_PAGES: u32 = 262_144;
 
 /// The handle of the checkpoint thread. Dropping it ends the thread and waits for it, so its
 /// connection, the store's last, closes before the store is gone (SQLite then checkpoints the whole
