@@ -2,7 +2,8 @@
 //! writer connection, so the single writer would copy WAL pages into the database file while every
 //! request of the next group commit waits; here the writer only wakes this thread after each commit,
 //! and a passive checkpoint (which never blocks the writer) runs on the other core meanwhile, at most
-//! once per [`MIN_INTERVAL`].
+//! once per [`MIN_INTERVAL`], or per [`NEAR_REWIND_INTERVAL`] as the WAL nears the size at which the
+//! writer rewinds it ([`WRITER_AUTOCHECKPOINT_PAGES`]).
 
 use std::path::Path;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
@@ -21,7 +22,7 @@ use crate::error::StoreResult;
 /// as soon as it has committed, so it never finds a checkpoint of this thread complete. That
 /// checkpoint holds the writer 35-65 ms (the copy and the database file's fsync) whatever is left
 /// to copy, so it sets the tail latency of the tracking API: at 16,384 pages it ran every ~0.2 s,
-/// at 65,536 every ~0.8 s (p99 53-68 ms), at this size every ~3 s (`bench ingest`: p99 33-37 ms,
+/// at 65,536 every ~0.8 s (p99 51-68 ms), at this size every ~3 s (`bench ingest`: p99 33-37 ms,
 /// 52-58k events/s; `docs/benchmarks-ingest.md`, round 7). The WAL file keeps its largest size
 /// until the store is closed (dropping the store checkpoints and removes it).
 pub(super) const WRITER_AUTOCHECKPOINT_PAGES: u32 = 262_144;
@@ -89,8 +90,8 @@ const MIN_INTERVAL: Duration = Duration::from_millis(250);
 /// writer's own checkpoint, which rewinds the WAL, then finds at most this interval's pages left to
 /// copy while its next group waits (up to a quarter of a second's before). Between these short
 /// passes the checkpoint lock is free for it; it retries after every commit when it finds it taken.
-/// `bench ingest`: p99 56-60 ms against 64-67 ms (`docs/benchmarks-ingest.md`, round 7); the
-/// writer's commit that checkpoints still takes 35-60 ms, most of the p99.
+/// `bench ingest` with the rewind at 65,536 pages: p99 56-60 ms against 64-67 ms
+/// (`docs/benchmarks-ingest.md`, round 7); the commit that rewinds still takes 35-65 ms.
 const NEAR_REWIND_INTERVAL: Duration = Duration::from_millis(20);
 
 /// WAL pages past which passes come every [`NEAR_REWIND_INTERVAL`].
