@@ -4,22 +4,12 @@ use rusqlite::Connection;
 
 use super::SqliteStore;
 use crate::Store;
-use crate::migrations::{CREATE_MIGRATIONS_TABLE, MIGRATIONS};
 use crate::model::{EventInput, WriteContext};
 
 /// A store at schema `version` (migrations up to it applied) at `path`.
 fn store_at_version(path: &std::path::Path, version: i64) -> Connection {
     let conn = Connection::open(path).expect("open");
-    conn.execute_batch(CREATE_MIGRATIONS_TABLE)
-        .expect("migrations table");
-    for migration in MIGRATIONS.iter().filter(|m| m.version <= version) {
-        conn.execute_batch(migration.sqlite).expect("migration");
-        conn.execute(
-            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, 0)",
-            rusqlite::params![migration.version, migration.name],
-        )
-        .expect("record");
-    }
+    super::migrate_through(&conn, version).expect("migrations");
     conn
 }
 

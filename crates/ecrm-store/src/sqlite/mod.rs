@@ -100,17 +100,27 @@ impl SqliteStore {
         Ok((result, self.syncer.after_commit()))
     }
 
-    /// Runs `body` on the writer connection with `synchronous = NORMAL`: its commits write their
-    /// WAL frames without syncing them (back to `FULL` before the write lock is released). For
-    /// the chunks of one bulk write, which ends with [`SqliteStore::wait_durable`], so the whole
-    /// write is durable when it returns, for one sync instead of one per chunk.
-    fn with_unsynced_commits<R>(
-        conn: &mut Connection,
-        body: impl FnOnce(&mut Connection) -> StoreResult<R>,
+    /// Runs `body` in one write transaction committed with `synchronous = NORMAL`: its WAL frames
+    /// are written, not synced (the connection is back to `FULL` before the write lock is
+    /// released). For the chunks of one bulk write, which ends with [`SqliteStore::wait_durable`],
+    /// so the whole write is durable when it returns, for one sync instead of one per chunk.
+    fn write_unsynced<R>(
+        &self,
+        body: impl FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<R>,
     ) -> StoreResult<R> {
+        let mut conn = lock(&self.writer)?;
         conn.execute_batch("PRAGMA synchronous = NORMAL")?;
-        let result = body(conn);
+        let result = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(StoreError::from)
+            .and_then(|tx| {
+                let result = body(&tx)?;
+                tx.commit()?;
+                Ok(result)
+            });
         let restored = conn.execute_batch("PRAGMA synchronous = FULL");
+        drop(conn);
+        self.checkpointer.wake();
         let result = result?;
         restored?;
         Ok(result)
@@ -206,8 +216,13 @@ fn open_connection(path: &Path) -> StoreResult<Connection> {
 }
 
 fn migrate(conn: &Connection) -> StoreResult<()> {
+    migrate_through(conn, i64::MAX)
+}
+
+/// Applies the pending migrations up to version `last`.
+fn migrate_through(conn: &Connection, last: i64) -> StoreResult<()> {
     conn.execute_batch(CREATE_MIGRATIONS_TABLE)?;
-    for migration in MIGRATIONS {
+    for migration in MIGRATIONS.iter().filter(|m| m.version <= last) {
         let applied: i64 = conn.query_row(
             "SELECT count(*) FROM schema_migrations WHERE version = ?1",
             [migration.version],

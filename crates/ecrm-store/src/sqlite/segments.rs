@@ -145,17 +145,7 @@ impl SqliteStore {
         chunk: usize,
     ) -> StoreResult<u64> {
         let recorded = crate::sql_common::in_chunks(changes, chunk, |items| {
-            let mut conn = lock(&self.writer)?;
-            let recorded = SqliteStore::with_unsynced_commits(&mut conn, |conn| {
-                let tx =
-                    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-                let recorded = memberships_write(&tx, &items)?;
-                tx.commit()?;
-                Ok(recorded)
-            })?;
-            drop(conn);
-            self.checkpointer.wake();
-            Ok(recorded)
+            self.write_unsynced(|tx| memberships_write(tx, &items))
         })?;
         self.wait_durable()?;
         Ok(recorded)

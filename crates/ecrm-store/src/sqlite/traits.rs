@@ -13,8 +13,8 @@
 use ecrm_core::time::Millis;
 use rusqlite::{OptionalExtension, params};
 
+use super::SqliteStore;
 use super::trait_prefetch::{Found, found_from_row, stored_in_range};
-use super::{SqliteStore, lock};
 use crate::analytics_model::{TraitWrite, TraitWriteCounts};
 use crate::error::StoreResult;
 use crate::trait_journal::TraitJournal;
@@ -46,7 +46,6 @@ impl SqliteStore {
         let mut counts = TraitWriteCounts::default();
         loop {
             let taken = self.write_chunk(traits, computed_at, model_fit_id, &mut counts)?;
-            self.checkpointer.wake();
             if taken < CHUNK {
                 break;
             }
@@ -67,91 +66,86 @@ impl SqliteStore {
         if items.is_empty() {
             return Ok(0);
         }
-        let mut conn = lock(&self.writer)?;
-        SqliteStore::with_unsynced_commits(&mut conn, |conn| {
-            Self::write_items(conn, &items, computed_at, model_fit_id, counts)
-        })?;
+        self.write_unsynced(|tx| write_items(tx, &items, computed_at, model_fit_id, counts))?;
         Ok(items.len())
     }
+}
 
-    /// Writes `items` in one transaction on the writer connection.
-    fn write_items(
-        conn: &mut rusqlite::Connection,
-        items: &[TraitWrite],
-        computed_at: Millis,
-        model_fit_id: Option<i64>,
-        counts: &mut TraitWriteCounts,
-    ) -> StoreResult<()> {
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        {
-            let mut prefetched = stored_in_range(&tx, items)?;
-            let mut current = tx.prepare_cached(CURRENT)?;
-            let mut insert = tx.prepare_cached(INSERT)?;
-            let mut update = tx.prepare_cached(UPDATE)?;
-            let mut end_period = tx.prepare_cached(END_PERIOD)?;
-            let mut journal_insert = tx.prepare_cached(JOURNAL)?;
-            let mut journal = TraitJournal::default();
-            for (index, item) in items.iter().enumerate() {
-                counts.written += 1;
-                let found = match prefetched.as_mut() {
-                    Some(found) => std::mem::take(&mut found[index]),
-                    // Compared here rather than in SQL: binding the value would copy it again.
-                    None => current
-                        .query_row(params![item.customer_id, item.name], |row| {
-                            found_from_row(row, &item.value)
-                        })
-                        .optional()?
-                        .unwrap_or(Found::Absent),
-                };
-                match found {
-                    Found::Same => continue,
-                    Found::Absent => {
-                        insert.execute(params![
-                            item.customer_id,
-                            item.name,
-                            item.value,
-                            computed_at,
-                            model_fit_id,
-                            item.label,
-                            computed_at
-                        ])?;
-                    }
-                    Found::Differs(stored) => {
-                        let same_class = item.label.is_some()
-                            && stored.labelled
-                            && item.label.as_deref() == Some(stored.label.as_str());
-                        let since = if same_class {
-                            stored.since
-                        } else {
-                            end_period.execute(params![
-                                item.customer_id,
-                                item.name,
-                                stored.label,
-                                stored.since
-                            ])?;
-                            computed_at
-                        };
-                        update.execute(params![
-                            item.customer_id,
-                            item.name,
-                            item.value,
-                            computed_at,
-                            model_fit_id,
-                            item.label,
-                            since
-                        ])?;
-                    }
+/// Writes `items` inside the write transaction `tx`.
+fn write_items(
+    tx: &rusqlite::Transaction<'_>,
+    items: &[TraitWrite],
+    computed_at: Millis,
+    model_fit_id: Option<i64>,
+    counts: &mut TraitWriteCounts,
+) -> StoreResult<()> {
+    {
+        let mut prefetched = stored_in_range(tx, items)?;
+        let mut current = tx.prepare_cached(CURRENT)?;
+        let mut insert = tx.prepare_cached(INSERT)?;
+        let mut update = tx.prepare_cached(UPDATE)?;
+        let mut end_period = tx.prepare_cached(END_PERIOD)?;
+        let mut journal_insert = tx.prepare_cached(JOURNAL)?;
+        let mut journal = TraitJournal::default();
+        for (index, item) in items.iter().enumerate() {
+            counts.written += 1;
+            let found = match prefetched.as_mut() {
+                Some(found) => std::mem::take(&mut found[index]),
+                // Compared here rather than in SQL: binding the value would copy it again.
+                None => current
+                    .query_row(params![item.customer_id, item.name], |row| {
+                        found_from_row(row, &item.value)
+                    })
+                    .optional()?
+                    .unwrap_or(Found::Absent),
+            };
+            match found {
+                Found::Same => continue,
+                Found::Absent => {
+                    insert.execute(params![
+                        item.customer_id,
+                        item.name,
+                        item.value,
+                        computed_at,
+                        model_fit_id,
+                        item.label,
+                        computed_at
+                    ])?;
                 }
-                counts.changed += 1;
-                if let Some((customer, names)) = journal.changed(&item.customer_id, &item.name) {
-                    journal_insert.execute(params![customer, names])?;
+                Found::Differs(stored) => {
+                    let same_class = item.label.is_some()
+                        && stored.labelled
+                        && item.label.as_deref() == Some(stored.label.as_str());
+                    let since = if same_class {
+                        stored.since
+                    } else {
+                        end_period.execute(params![
+                            item.customer_id,
+                            item.name,
+                            stored.label,
+                            stored.since
+                        ])?;
+                        computed_at
+                    };
+                    update.execute(params![
+                        item.customer_id,
+                        item.name,
+                        item.value,
+                        computed_at,
+                        model_fit_id,
+                        item.label,
+                        since
+                    ])?;
                 }
             }
-            if let Some((customer, names)) = journal.finish() {
+            counts.changed += 1;
+            if let Some((customer, names)) = journal.changed(&item.customer_id, &item.name) {
                 journal_insert.execute(params![customer, names])?;
             }
         }
-        tx.commit()?;
-        Ok(())
+        if let Some((customer, names)) = journal.finish() {
+            journal_insert.execute(params![customer, names])?;
+        }
     }
+    Ok(())
 }
