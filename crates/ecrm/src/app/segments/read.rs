@@ -211,6 +211,15 @@ pub fn customer_segments(
     limit: usize,
 ) -> Result<CustomerSegments, AppError> {
     let names = names(store)?;
+    // The history first: a change and the membership it leaves are committed together, so the
+    // memberships read after it reflect every change it lists (read the other way round, a change
+    // committed between the two reads showed an exit beside the membership it ended).
+    let mut history = store.segment_changes(&SegmentChangeQuery {
+        segment_id: None,
+        customer_id: Some(customer_id.to_string()),
+        after: 0,
+        limit: usize::MAX,
+    })?;
     let memberships = store
         .customer_memberships(customer_id)?
         .into_iter()
@@ -220,12 +229,6 @@ pub fn customer_segments(
             entered_at: m.entered_at,
         })
         .collect();
-    let mut history = store.segment_changes(&SegmentChangeQuery {
-        segment_id: None,
-        customer_id: Some(customer_id.to_string()),
-        after: 0,
-        limit: usize::MAX,
-    })?;
     let keep = page_limit(limit);
     if history.len() > keep {
         history.drain(..history.len() - keep);
