@@ -204,10 +204,12 @@ pub trait Store: crate::PlaybookStore + Send + Sync {
     ) -> StoreResult<()>;
 
     /// Streams what segments test about customers (profiles first, then order summaries, traits
-    /// and identifier kinds), of every customer or only of `customers`; returns the rows streamed.
+    /// and identifier kinds), of every customer or only of `customers`, with every trait or only
+    /// those named in `traits`; returns the rows streamed.
     fn segment_facts(
         &self,
         customers: Option<&[String]>,
+        traits: Option<&[String]>,
         sink: &mut dyn FnMut(FactRow) -> StoreResult<()>,
     ) -> StoreResult<u64>;
     /// The aggregate over each customer's events of `aggregate.event` (filters applied, only

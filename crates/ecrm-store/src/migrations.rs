@@ -64,6 +64,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_event_dedup_key.sql"),
         postgres: include_str!("../migrations/postgres/0009_event_dedup_key.sql"),
     },
+    Migration {
+        version: 10,
+        name: "traits_by_name",
+        sqlite: include_str!("../migrations/sqlite/0010_traits_by_name.sql"),
+        postgres: include_str!("../migrations/postgres/0010_traits_by_name.sql"),
+    },
 ];
 
 /// The statement that creates the bookkeeping table (same text on both backends).

@@ -35,9 +35,10 @@ macro_rules! segment_store_methods {
         fn segment_facts(
             &self,
             customers: Option<&[String]>,
+            traits: Option<&[String]>,
             sink: &mut dyn FnMut(crate::FactRow) -> StoreResult<()>,
         ) -> StoreResult<u64> {
-            self.facts(customers, sink)
+            self.facts(customers, traits, sink)
         }
 
         fn event_aggregates(

@@ -22,8 +22,8 @@ const ORDERS: &str = "SELECT i.customer_id, (count(*) FILTER (WHERE o.kind = 'or
      FROM orders o JOIN identifiers i ON i.id = o.identifier_id \
      WHERE o.kind IN ('order', 'refund') AND ($1::TEXT[] IS NULL OR i.customer_id = ANY($1)) \
      GROUP BY i.customer_id";
-const TRAITS: &str =
-    "SELECT customer_id, name, value FROM traits WHERE $1::TEXT[] IS NULL OR customer_id = ANY($1)";
+const TRAITS: &str = "SELECT customer_id, name, value FROM traits \
+     WHERE ($1::TEXT[] IS NULL OR customer_id = ANY($1)) AND ($2::TEXT[] IS NULL OR name = ANY($2))";
 const IDENTIFIER_KINDS: &str = "SELECT DISTINCT customer_id, kind FROM identifiers \
      WHERE $1::TEXT[] IS NULL OR customer_id = ANY($1)";
 
@@ -104,10 +104,12 @@ impl PostgresStore {
     pub(crate) fn facts(
         &self,
         customers: Option<&[String]>,
+        traits: Option<&[String]>,
         sink: &mut dyn FnMut(FactRow) -> StoreResult<()>,
     ) -> StoreResult<u64> {
         use postgres::fallible_iterator::FallibleIterator;
         let ids: Option<Vec<String>> = customers.map(<[String]>::to_vec);
+        let names: Option<Vec<String>> = traits.map(<[String]>::to_vec);
         self.with_connection(|conn| {
             let mut count = 0u64;
             let params: [&(dyn ToSql + Sync); 1] = [&ids];
@@ -141,7 +143,8 @@ impl PostgresStore {
                 }
             }
             {
-                let mut rows = conn.client.query_raw(TRAITS, params)?;
+                let trait_params: [&(dyn ToSql + Sync); 2] = [&ids, &names];
+                let mut rows = conn.client.query_raw(TRAITS, trait_params)?;
                 while let Some(row) = rows.next()? {
                     count += 1;
                     sink(FactRow::Trait {

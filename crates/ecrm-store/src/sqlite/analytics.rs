@@ -61,10 +61,9 @@ impl SqliteStore {
 
     pub(crate) fn traits_of(&self, customer_id: &str) -> StoreResult<Vec<TraitRecord>> {
         self.read(|conn| {
-            let mut statement = conn.prepare_cached(
-                "SELECT name, value, computed_at, model_fit_id FROM traits \
-                 WHERE customer_id = ?1 ORDER BY name",
-            )?;
+            let mut statement = conn.prepare_cached(&super::traits::customer_traits_sql(
+                "t.name, t.value, t.computed_at, t.model_fit_id",
+            ))?;
             let rows = statement.query_map([customer_id], |row| {
                 Ok(TraitRecord {
                     name: row.get(0)?,

@@ -20,6 +20,7 @@ const PROFILES: &str =
 const ORDERS: &str = "SELECT i.customer_id, coalesce(sum(o.kind = 'order'), 0), coalesce(sum(o.total_cents), 0), \
        min(CASE WHEN o.kind = 'order' THEN o.ordered_at END), max(CASE WHEN o.kind = 'order' THEN o.ordered_at END) \
      FROM orders o JOIN identifiers i ON i.id = o.identifier_id WHERE o.kind IN ('order', 'refund')";
+/// Everyone's traits, name by name (the table's order).
 const TRAITS: &str = "SELECT customer_id, name, value FROM traits";
 /// One customer's kinds (everyone's come from `fact_scan`).
 const IDENTIFIER_KINDS: &str = "SELECT DISTINCT customer_id, kind FROM identifiers";
@@ -112,6 +113,7 @@ impl SqliteStore {
     pub(crate) fn facts(
         &self,
         customers: Option<&[String]>,
+        traits: Option<&[String]>,
         sink: &mut dyn FnMut(FactRow) -> StoreResult<()>,
     ) -> StoreResult<u64> {
         self.read(|conn| {
@@ -122,11 +124,12 @@ impl SqliteStore {
             };
             match customers {
                 None => {
-                    stream_facts(conn, "", &[], &mut counted)?;
+                    stream_facts(conn, "", &[], traits, &mut counted)?;
                 }
                 Some(ids) => {
                     for id in ids {
-                        stream_facts(conn, " WHERE", &[Value::Text(id.clone())], &mut counted)?;
+                        let args = [Value::Text(id.clone())];
+                        stream_facts(conn, " WHERE", &args, traits, &mut counted)?;
                     }
                 }
             }
@@ -162,6 +165,7 @@ fn stream_facts(
     conn: &Connection,
     filter: &str,
     args: &[Value],
+    traits: Option<&[String]>,
     sink: &mut dyn FnMut(FactRow) -> StoreResult<()>,
 ) -> StoreResult<()> {
     let one = !filter.is_empty();
@@ -190,7 +194,7 @@ fn stream_facts(
     if !one {
         // Everyone: two scans grouped in memory instead of the join below.
         super::fact_scan::order_and_identifier_facts(conn, sink)?;
-        return stream_traits(conn, args, sink);
+        return stream_traits(conn, args, traits, sink);
     }
     let sql = format!("{ORDERS} AND i.customer_id = ?1 GROUP BY i.customer_id");
     let mut statement = conn.prepare_cached(&sql)?;
@@ -204,7 +208,7 @@ fn stream_facts(
             last_order_at: row.get(4)?,
         })?;
     }
-    stream_traits(conn, args, sink)?;
+    stream_traits(conn, args, traits, sink)?;
     let mut statement =
         conn.prepare_cached(&format!("{IDENTIFIER_KINDS} WHERE customer_id = ?1"))?;
     let mut rows = statement.query(params_from_iter(args.iter()))?;
@@ -217,27 +221,46 @@ fn stream_facts(
     Ok(())
 }
 
-/// Streams the traits of everyone (no `customer`) or of one.
+/// Streams the traits of everyone (no `customer`) or of one, all of them or those named in
+/// `names` (each name one range of the table, which is clustered by name).
 fn stream_traits(
     conn: &Connection,
     customer: &[Value],
+    names: Option<&[String]>,
     sink: &mut dyn FnMut(FactRow) -> StoreResult<()>,
 ) -> StoreResult<()> {
-    let sql = if !customer.is_empty() {
-        format!("{TRAITS} WHERE customer_id = ?1")
-    } else {
-        TRAITS.to_string()
+    let mut stream = |sql: &str, args: &[Value]| -> StoreResult<()> {
+        let mut statement = conn.prepare_cached(sql)?;
+        let mut rows = statement.query(params_from_iter(args.iter()))?;
+        while let Some(row) = rows.next()? {
+            sink(FactRow::Trait {
+                customer_id: row.get(0)?,
+                name: row.get(1)?,
+                value: row.get(2)?,
+            })?;
+        }
+        Ok(())
     };
-    let mut statement = conn.prepare_cached(&sql)?;
-    let mut rows = statement.query(params_from_iter(customer.iter()))?;
-    while let Some(row) = rows.next()? {
-        sink(FactRow::Trait {
-            customer_id: row.get(0)?,
-            name: row.get(1)?,
-            value: row.get(2)?,
-        })?;
+    match (names, customer.is_empty()) {
+        (None, true) => stream(TRAITS, &[]),
+        (None, false) => stream(
+            &super::traits::customer_traits_sql("t.customer_id, t.name, t.value"),
+            customer,
+        ),
+        (Some(names), _) => {
+            let sql = if customer.is_empty() {
+                format!("{TRAITS} WHERE name = ?1")
+            } else {
+                format!("{TRAITS} WHERE name = ?1 AND customer_id = ?2")
+            };
+            for name in names {
+                let mut args = vec![Value::Text(name.clone())];
+                args.extend(customer.iter().cloned());
+                stream(&sql, &args)?;
+            }
+            Ok(())
+        }
     }
-    Ok(())
 }
 
 /// The aggregate query and its parameters. With `customers`, the join starts from their

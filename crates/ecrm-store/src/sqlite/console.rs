@@ -189,8 +189,8 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// One scan of the traits table (clustered by customer, so a name alone is a full scan)
-    /// for all the names asked for.
+    /// The rows of the names asked for: one range of the traits table each (it is clustered by
+    /// name).
     pub(crate) fn trait_values_of(
         &self,
         names: &[&str],

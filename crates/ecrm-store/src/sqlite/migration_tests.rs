@@ -86,3 +86,74 @@ fn the_event_dedup_key_migration_keeps_events_and_their_deduplication() {
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Migration 10 re-clusters `traits` by name: every row is kept with its columns, a customer's
+/// traits still read back in name order, and a later write replaces the migrated row.
+#[test]
+fn the_traits_by_name_migration_keeps_every_trait() {
+    let dir = std::env::temp_dir().join(format!("ecrm-migration-10-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("ecrm.db");
+    let conn = store_at_version(&path, 9);
+    conn.execute_batch(
+        "INSERT INTO traits (customer_id, name, value, computed_at, model_fit_id, label, label_since)
+         VALUES ('b', 'rfm', '{\"r\":5}', 10, 3, 'champions', 7),
+                ('a', 'rfm', '{\"r\":1}', 10, 3, 'hibernating', 10),
+                ('a', 'lifecycle', '{\"stage\":\"new\"}', 11, NULL, 'new', 11),
+                ('b', 'behaviour', '{\"sessions\":2}', 12, NULL, NULL, 12);",
+    )
+    .expect("traits of version 9");
+    drop(conn);
+    let store = SqliteStore::open(&path).expect("migrate");
+    let key: String = Connection::open(&path)
+        .expect("open")
+        .query_row(
+            "SELECT group_concat(name, ',') FROM pragma_index_info('sqlite_autoindex_traits_1')",
+            [],
+            |row| row.get(0),
+        )
+        .expect("primary key");
+    assert_eq!(key, "name,customer_id");
+    let of = |customer: &str| -> Vec<(String, String, i64, Option<i64>)> {
+        store
+            .customer_traits(customer)
+            .expect("traits")
+            .into_iter()
+            .map(|t| (t.name, t.value, t.computed_at, t.model_fit_id))
+            .collect()
+    };
+    assert_eq!(
+        of("a"),
+        [
+            ("lifecycle".to_string(), "{\"stage\":\"new\"}".to_string(), 11, None),
+            ("rfm".to_string(), "{\"r\":1}".to_string(), 10, Some(3)),
+        ]
+    );
+    assert_eq!(of("b").len(), 2);
+    assert!(of("c").is_empty());
+    let periods = store.trait_periods("b", "rfm").expect("periods");
+    assert_eq!(periods.len(), 1);
+    assert_eq!((periods[0].since, periods[0].label.as_str()), (7, "champions"));
+    let counts = store
+        .write_traits(
+            &mut vec![crate::TraitWrite {
+                customer_id: "b".to_string(),
+                name: "rfm".to_string(),
+                value: "{\"r\":4}".to_string(),
+                label: Some("loyal customers".to_string()),
+            }]
+            .into_iter(),
+            20,
+            None,
+        )
+        .expect("write");
+    assert_eq!((counts.written, counts.changed), (1, 1));
+    let periods = store.trait_periods("b", "rfm").expect("periods");
+    assert_eq!(
+        periods.iter().map(|p| p.label.as_str()).collect::<Vec<_>>(),
+        ["champions", "loyal customers"]
+    );
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,8 +1,9 @@
-//! What the store holds for a chunk of trait writes, read with one range scan instead of one
-//! point lookup per trait. The write-backs of `ecrm compute` hand over their traits in
-//! customer-id byte order, so a chunk's stored rows sit together in the clustered primary key
-//! of `traits`; a first run finds nothing there at all. Chunks that are not sorted, repeat a
-//! key or span far more stored rows than they write are left to the point lookups.
+//! What the store holds for a chunk of trait writes, read with one range scan per trait name
+//! instead of one point lookup per trait. The write-backs of `ecrm compute` hand over their
+//! traits in customer-id byte order, and `traits` is clustered by name, then customer (migration
+//! 0010), so a chunk's stored rows of one name sit together in one key range; a first run finds
+//! nothing there at all. Chunks that are not sorted, repeat a key or span far more stored rows
+//! than they write are left to the point lookups.
 
 use std::cmp::Ordering;
 
@@ -13,7 +14,8 @@ use crate::analytics_model::TraitWrite;
 use crate::error::StoreResult;
 
 const RANGE: &str = "SELECT customer_id, name, value, label, coalesce(label_since, computed_at) \
-     FROM traits WHERE customer_id >= ?1 AND customer_id <= ?2 ORDER BY customer_id, name LIMIT ?3";
+     FROM traits WHERE name = ?1 AND customer_id >= ?2 AND customer_id <= ?3 \
+     ORDER BY customer_id LIMIT ?4";
 
 /// Stored rows read per trait written at most before the range is given up for point lookups.
 const ROWS_PER_WRITE: usize = 16;
@@ -64,58 +66,71 @@ fn bytes<'r>(row: &'r rusqlite::Row<'_>, index: usize) -> rusqlite::Result<&'r [
         .map_err(rusqlite::Error::from)
 }
 
-fn key(item: &TraitWrite) -> (&[u8], &[u8]) {
-    (item.customer_id.as_bytes(), item.name.as_bytes())
-}
-
 /// What the store holds for each of `items` (in their order), or `None` when the chunk is not
-/// in customer order, writes a key twice or its customer range holds too many other rows.
+/// in customer order, writes a key twice or a name's customer range holds too many other rows.
 pub(super) fn stored_in_range(
     tx: &Transaction<'_>,
     items: &[TraitWrite],
 ) -> StoreResult<Option<Vec<Found>>> {
-    let (Some(first), Some(last)) = (items.first(), items.last()) else {
-        return Ok(Some(Vec::new()));
-    };
     let in_customer_order = items
         .windows(2)
         .all(|pair| pair[0].customer_id.as_bytes() <= pair[1].customer_id.as_bytes());
     if !in_customer_order {
         return Ok(None);
     }
-    let mut order: Vec<u32> = (0..items.len() as u32).collect();
-    order.sort_unstable_by(|&a, &b| key(&items[a as usize]).cmp(&key(&items[b as usize])));
-    let repeats_a_key = order
-        .windows(2)
-        .any(|pair| key(&items[pair[0] as usize]) == key(&items[pair[1] as usize]));
-    if repeats_a_key {
-        return Ok(None);
+    // Each name's writes, in customer order (the chunk's order).
+    let mut by_name: Vec<(&str, Vec<u32>)> = Vec::new();
+    for (index, item) in items.iter().enumerate() {
+        let position = match by_name.iter().position(|(name, _)| *name == item.name) {
+            Some(position) => position,
+            None => {
+                by_name.push((&item.name, Vec::new()));
+                by_name.len() - 1
+            }
+        };
+        by_name[position].1.push(index as u32);
     }
-    let limit = items.len() * ROWS_PER_WRITE + 1_024;
     let mut found: Vec<Found> = Vec::with_capacity(items.len());
     found.resize_with(items.len(), Found::default);
     let mut statement = tx.prepare_cached(RANGE)?;
-    let mut rows = statement.query(params![first.customer_id, last.customer_id, limit as i64])?;
-    let mut next = 0;
-    let mut read = 0;
-    while let Some(row) = rows.next()? {
-        read += 1;
-        let stored_key = (bytes(row, 0)?, bytes(row, 1)?);
-        // Skip the writes that sort before this row: nothing is stored under their keys.
-        while next < order.len() && key(&items[order[next] as usize]) < stored_key {
-            next += 1;
+    for (name, order) in &by_name {
+        let customer = |position: usize| items[order[position] as usize].customer_id.as_bytes();
+        let repeats_a_key =
+            (1..order.len()).any(|position| customer(position - 1) == customer(position));
+        if repeats_a_key {
+            return Ok(None);
         }
-        let Some(&index) = order.get(next) else {
-            break;
+        let (Some(&first), Some(&last)) = (order.first(), order.last()) else {
+            continue;
         };
-        let item = &items[index as usize];
-        if key(item).cmp(&stored_key) == Ordering::Equal {
-            found[index as usize] = found_from_row(row, &item.value)?;
-            next += 1;
+        let limit = order.len() * ROWS_PER_WRITE + 1_024;
+        let mut rows = statement.query(params![
+            name,
+            items[first as usize].customer_id,
+            items[last as usize].customer_id,
+            limit as i64
+        ])?;
+        let mut next = 0;
+        let mut read = 0;
+        while let Some(row) = rows.next()? {
+            read += 1;
+            let stored = bytes(row, 0)?;
+            // Skip the writes that sort before this row: nothing is stored under their keys.
+            while next < order.len() && customer(next) < stored {
+                next += 1;
+            }
+            if next == order.len() {
+                break;
+            }
+            if customer(next).cmp(stored) == Ordering::Equal {
+                let index = order[next] as usize;
+                found[index] = found_from_row(row, &items[index].value)?;
+                next += 1;
+            }
         }
-    }
-    if read >= limit {
-        return Ok(None);
+        if read >= limit {
+            return Ok(None);
+        }
     }
     Ok(Some(found))
 }

@@ -237,12 +237,20 @@ pub fn segment_facts_and_event_aggregates(store: &dyn Store) {
     let a = customer_of(store, &user("a"));
     store
         .write_traits(
-            &mut vec![TraitWrite {
-                customer_id: a.clone(),
-                name: "lifecycle".to_string(),
-                value: "{\"stage\":\"active\"}".to_string(),
-                label: None,
-            }]
+            &mut vec![
+                TraitWrite {
+                    customer_id: a.clone(),
+                    name: "interests".to_string(),
+                    value: "{\"category\":{\"shoes\":1.0}}".to_string(),
+                    label: None,
+                },
+                TraitWrite {
+                    customer_id: a.clone(),
+                    name: "lifecycle".to_string(),
+                    value: "{\"stage\":\"active\"}".to_string(),
+                    label: None,
+                },
+            ]
             .into_iter(),
             3,
             None,
@@ -290,7 +298,7 @@ pub fn segment_facts_and_event_aggregates(store: &dyn Store) {
 
     let mut facts = Vec::new();
     store
-        .segment_facts(None, &mut |row| {
+        .segment_facts(None, None, &mut |row| {
             facts.push(row);
             Ok(())
         })
@@ -333,7 +341,7 @@ pub fn segment_facts_and_event_aggregates(store: &dyn Store) {
 
     let mut only_b = Vec::new();
     store
-        .segment_facts(Some(std::slice::from_ref(&b)), &mut |row| {
+        .segment_facts(Some(std::slice::from_ref(&b)), None, &mut |row| {
             only_b.push(row);
             Ok(())
         })
@@ -346,7 +354,7 @@ pub fn segment_facts_and_event_aggregates(store: &dyn Store) {
     for customer in [&a, &b] {
         let mut one = Vec::new();
         store
-            .segment_facts(Some(std::slice::from_ref(customer)), &mut |row| {
+            .segment_facts(Some(std::slice::from_ref(customer)), None, &mut |row| {
                 one.push(format!("{row:?}"));
                 Ok(())
             })
@@ -360,6 +368,52 @@ pub fn segment_facts_and_event_aggregates(store: &dyn Store) {
         from_all.sort();
         assert_eq!(from_all, one, "facts of {customer}");
     }
+    // Only the traits asked for, of everyone and of one customer; every other fact as before.
+    let traits_of = |customers: Option<&[String]>, names: Option<&[String]>| {
+        let mut rows = Vec::new();
+        store
+            .segment_facts(customers, names, &mut |row| {
+                rows.push(row);
+                Ok(())
+            })
+            .expect("facts");
+        rows.into_iter()
+            .filter_map(|row| match row {
+                FactRow::Trait {
+                    customer_id, name, ..
+                } => Some((customer_id, name)),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let lifecycle = ["lifecycle".to_string()];
+    let only_a = [a.clone()];
+    assert_eq!(
+        traits_of(None, None).len(),
+        2,
+        "both of a's traits without a filter"
+    );
+    for customers in [None, Some(&only_a[..])] {
+        assert_eq!(
+            traits_of(customers, Some(&lifecycle)),
+            vec![(a.clone(), "lifecycle".to_string())]
+        );
+        assert_eq!(traits_of(customers, Some(&[])), Vec::new());
+    }
+    let mut filtered = 0;
+    store
+        .segment_facts(None, Some(&lifecycle), &mut |row| {
+            filtered += usize::from(!matches!(row, FactRow::Trait { .. }));
+            Ok(())
+        })
+        .expect("facts");
+    assert_eq!(
+        filtered,
+        facts
+            .iter()
+            .filter(|row| !matches!(row, FactRow::Trait { .. }))
+            .count()
+    );
 
     let mut count = Aggregate {
         function: AggregateFn::Count,

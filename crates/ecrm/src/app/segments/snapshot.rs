@@ -145,7 +145,7 @@ pub struct Snapshot {
     pub identifiers: BTreeMap<String, Bits>,
     /// The customer of the last fact applied and its row (facts come grouped by customer).
     last: Option<(String, usize)>,
-    /// When set, the only traits read (the rest are skipped unparsed).
+    /// When set, the only traits read (the store streams no others).
     traits: Option<BTreeSet<String>>,
 }
 
@@ -165,7 +165,8 @@ impl Snapshot {
             traits,
             ..Snapshot::default()
         };
-        store.segment_facts(None, &mut |row| {
+        let wanted = snapshot.wanted_traits();
+        store.segment_facts(None, wanted.as_deref(), &mut |row| {
             snapshot.apply(row);
             Ok(())
         })?;
@@ -187,12 +188,20 @@ impl Snapshot {
                 self.clear(row);
             }
         }
+        let wanted = self.wanted_traits();
         store
-            .segment_facts(Some(customers), &mut |row| {
+            .segment_facts(Some(customers), wanted.as_deref(), &mut |row| {
                 self.apply(row);
                 Ok(())
             })
             .map(|_| ())
+    }
+
+    /// The trait names to ask the store for (`None`: all).
+    fn wanted_traits(&self) -> Option<Vec<String>> {
+        self.traits
+            .as_ref()
+            .map(|names| names.iter().cloned().collect())
     }
 
     /// The number of rows (alive or not).
