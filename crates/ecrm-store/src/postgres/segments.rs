@@ -53,12 +53,16 @@ const APPLY_MEMBERSHIPS: &str = "WITH input AS ( \
        DELETE FROM segment_memberships m USING input i \
        WHERE NOT i.enter AND m.segment_id = i.segment_id AND m.customer_id = i.customer_id \
        RETURNING m.segment_id, m.customer_id \
-     ), recorded AS ( \
-       INSERT INTO segment_changes (segment_id, customer_id, change, cause, at) \
-       SELECT i.segment_id, i.customer_id, CASE WHEN i.enter THEN 'enter' ELSE 'exit' END, i.cause, i.at \
+     ), firsts AS ( \
+       SELECT DISTINCT ON (i.segment_id, i.customer_id, i.enter) \
+         i.segment_id, i.customer_id, i.enter, i.cause, i.at, i.ord \
        FROM input i WHERE (i.enter AND (i.segment_id, i.customer_id) IN (SELECT * FROM entered)) \
           OR (NOT i.enter AND (i.segment_id, i.customer_id) IN (SELECT * FROM exited)) \
-       ORDER BY i.ord RETURNING 1 \
+       ORDER BY i.segment_id, i.customer_id, i.enter, i.ord \
+     ), recorded AS ( \
+       INSERT INTO segment_changes (segment_id, customer_id, change, cause, at) \
+       SELECT segment_id, customer_id, CASE WHEN enter THEN 'enter' ELSE 'exit' END, cause, at \
+       FROM firsts ORDER BY ord RETURNING 1 \
      ) SELECT count(*)::BIGINT FROM recorded";
 
 fn count(value: i64) -> u64 {
@@ -162,7 +166,9 @@ impl PostgresStore {
     }
 
     /// One statement per chunk: entries inserted, exits deleted, and only the rows that changed
-    /// recorded, in input order (a call holds at most one change per segment and customer).
+    /// recorded, in input order. A statement sees one snapshot, so a chunk should hold at most one
+    /// change per segment and customer (re-evaluations make one); an entry repeated in a chunk is
+    /// recorded once, as on SQLite.
     pub(crate) fn memberships_apply(&self, changes: &[MembershipChange]) -> StoreResult<u64> {
         self.write_locked(|tx| {
             let statement = tx.prepare(APPLY_MEMBERSHIPS)?;

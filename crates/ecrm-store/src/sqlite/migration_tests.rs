@@ -126,7 +126,12 @@ fn the_traits_by_name_migration_keeps_every_trait() {
     assert_eq!(
         of("a"),
         [
-            ("lifecycle".to_string(), "{\"stage\":\"new\"}".to_string(), 11, None),
+            (
+                "lifecycle".to_string(),
+                "{\"stage\":\"new\"}".to_string(),
+                11,
+                None
+            ),
             ("rfm".to_string(), "{\"r\":1}".to_string(), 10, Some(3)),
         ]
     );
@@ -134,7 +139,10 @@ fn the_traits_by_name_migration_keeps_every_trait() {
     assert!(of("c").is_empty());
     let periods = store.trait_periods("b", "rfm").expect("periods");
     assert_eq!(periods.len(), 1);
-    assert_eq!((periods[0].since, periods[0].label.as_str()), (7, "champions"));
+    assert_eq!(
+        (periods[0].since, periods[0].label.as_str()),
+        (7, "champions")
+    );
     let counts = store
         .write_traits(
             &mut vec![crate::TraitWrite {

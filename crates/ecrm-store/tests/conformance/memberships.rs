@@ -291,4 +291,12 @@ pub fn chunked_membership_writes_match_one_transaction(store: &dyn Store) {
             .expect("empty"),
         0
     );
+    let twice = [change("c5", true, 15), change("c5", true, 15)];
+    assert_eq!(
+        store
+            .apply_membership_changes_chunked(&mut twice.into_iter(), 10)
+            .expect("twice"),
+        1,
+        "an entry repeated in one chunk is recorded once"
+    );
 }
