@@ -6,6 +6,15 @@ use super::SqliteStore;
 use crate::Store;
 use crate::model::{EventInput, WriteContext};
 
+/// A fresh directory for one test's store, and the store's path in it.
+fn fresh_store_path(test: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("ecrm-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("ecrm.db");
+    (dir, path)
+}
+
 /// A store at schema `version` (migrations up to it applied) at `path`.
 fn store_at_version(path: &std::path::Path, version: i64) -> Connection {
     let conn = Connection::open(path).expect("open");
@@ -17,10 +26,7 @@ fn store_at_version(path: &std::path::Path, version: i64) -> Connection {
 /// client's time is reconstructed, and a retry of a stored message is still a duplicate.
 #[test]
 fn the_event_dedup_key_migration_keeps_events_and_their_deduplication() {
-    let dir = std::env::temp_dir().join(format!("ecrm-migration-9-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join("ecrm.db");
+    let (dir, path) = fresh_store_path("migration-9");
     let conn = store_at_version(&path, 8);
     // A tracking API event whose timestamp 1,000 was corrected by a skew of 500 (sent 1,500,
     // received 2,000); a file-imported event (no sentAt); a message sent without a time, which took
@@ -91,10 +97,7 @@ fn the_event_dedup_key_migration_keeps_events_and_their_deduplication() {
 /// traits still read back in name order, and a later write replaces the migrated row.
 #[test]
 fn the_traits_by_name_migration_keeps_every_trait() {
-    let dir = std::env::temp_dir().join(format!("ecrm-migration-10-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join("ecrm.db");
+    let (dir, path) = fresh_store_path("migration-10");
     let conn = store_at_version(&path, 9);
     conn.execute_batch(
         "INSERT INTO traits (customer_id, name, value, computed_at, model_fit_id, label, label_since)
