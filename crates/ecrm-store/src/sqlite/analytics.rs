@@ -61,15 +61,13 @@ impl SqliteStore {
 
     pub(crate) fn traits_of(&self, customer_id: &str) -> StoreResult<Vec<TraitRecord>> {
         self.read(|conn| {
-            let mut statement = conn.prepare_cached(&super::traits::customer_traits_sql(
-                "t.name, t.value, t.computed_at, t.model_fit_id",
-            ))?;
+            let mut statement = conn.prepare_cached(super::traits::CUSTOMER_TRAITS)?;
             let rows = statement.query_map([customer_id], |row| {
                 Ok(TraitRecord {
-                    name: row.get(0)?,
-                    value: row.get(1)?,
-                    computed_at: row.get(2)?,
-                    model_fit_id: row.get(3)?,
+                    name: row.get(1)?,
+                    value: row.get(2)?,
+                    computed_at: row.get(3)?,
+                    model_fit_id: row.get(4)?,
                 })
             })?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)

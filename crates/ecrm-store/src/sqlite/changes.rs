@@ -22,6 +22,11 @@ const ORDERS: &str = "SELECT i.customer_id, coalesce(sum(o.kind = 'order'), 0), 
      FROM orders o JOIN identifiers i ON i.id = o.identifier_id WHERE o.kind IN ('order', 'refund')";
 /// Everyone's traits, name by name (the table's order).
 const TRAITS: &str = "SELECT customer_id, name, value FROM traits";
+/// Everyone's traits of one name (`?1`): one range of the table.
+const TRAITS_NAMED: &str = "SELECT customer_id, name, value FROM traits WHERE name = ?1";
+/// One trait (`?1`) of one customer (`?2`).
+const TRAIT_OF: &str =
+    "SELECT customer_id, name, value FROM traits WHERE name = ?1 AND customer_id = ?2";
 /// One customer's kinds (everyone's come from `fact_scan`).
 const IDENTIFIER_KINDS: &str = "SELECT DISTINCT customer_id, kind FROM identifiers";
 
@@ -243,20 +248,17 @@ fn stream_traits(
     };
     match (names, customer.is_empty()) {
         (None, true) => stream(TRAITS, &[]),
-        (None, false) => stream(
-            &super::traits::customer_traits_sql("t.customer_id, t.name, t.value"),
-            customer,
-        ),
+        (None, false) => stream(super::traits::CUSTOMER_TRAITS, customer),
         (Some(names), _) => {
             let sql = if customer.is_empty() {
-                format!("{TRAITS} WHERE name = ?1")
+                TRAITS_NAMED
             } else {
-                format!("{TRAITS} WHERE name = ?1 AND customer_id = ?2")
+                TRAIT_OF
             };
             for name in names {
                 let mut args = vec![Value::Text(name.clone())];
                 args.extend(customer.iter().cloned());
-                stream(&sql, &args)?;
+                stream(sql, &args)?;
             }
             Ok(())
         }

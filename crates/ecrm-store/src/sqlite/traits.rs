@@ -22,21 +22,18 @@ use crate::trait_journal::TraitJournal;
 /// Traits written per transaction.
 const CHUNK: usize = 50_000;
 
-/// One customer's traits (`?1`), `COLUMNS` of each in name order. `traits` is clustered by name
-/// (migration 0010), so the names are walked first, each found with one seek of the primary key
-/// (a loose index scan), and the customer's row under each with another: a few seeks instead of
-/// a scan of the table.
-pub(super) fn customer_traits_sql(columns: &str) -> String {
-    format!(
-        "WITH RECURSIVE names(name) AS ( \
-           SELECT min(name) FROM traits \
-           UNION ALL \
-           SELECT (SELECT min(name) FROM traits WHERE name > names.name) FROM names \
-           WHERE names.name IS NOT NULL) \
-         SELECT {columns} FROM names CROSS JOIN traits t \
-         WHERE t.name = names.name AND t.customer_id = ?1 ORDER BY t.name"
-    )
-}
+/// One customer's traits (`?1`) in name order: customer id, name, value, computed at, model fit.
+/// `traits` is clustered by name (migration 0010), so the names are walked first, each found with
+/// one seek of the primary key (a loose index scan), and the customer's row under each with
+/// another: a few seeks instead of a scan of the table.
+pub(super) const CUSTOMER_TRAITS: &str = "WITH RECURSIVE names(name) AS ( \
+       SELECT min(name) FROM traits \
+       UNION ALL \
+       SELECT (SELECT min(name) FROM traits WHERE name > names.name) FROM names \
+       WHERE names.name IS NOT NULL) \
+     SELECT t.customer_id, t.name, t.value, t.computed_at, t.model_fit_id \
+     FROM names CROSS JOIN traits t \
+     WHERE t.name = names.name AND t.customer_id = ?1 ORDER BY t.name";
 
 /// Columns as in `trait_prefetch::RANGE` (the key first), for `found_from_row`.
 const CURRENT: &str = "SELECT customer_id, name, value, label, coalesce(label_since, computed_at) \
@@ -115,19 +112,10 @@ fn write_items(
                     .optional()?
                     .unwrap_or(Found::Absent),
             };
-            match found {
+            // Both statements take the same parameters; only the period's start differs.
+            let (statement, since) = match found {
                 Found::Same => continue,
-                Found::Absent => {
-                    insert.execute(params![
-                        item.customer_id,
-                        item.name,
-                        item.value,
-                        computed_at,
-                        model_fit_id,
-                        item.label,
-                        computed_at
-                    ])?;
-                }
+                Found::Absent => (&mut insert, computed_at),
                 Found::Differs(stored) => {
                     let same_class = item.label.is_some()
                         && stored.labelled
@@ -143,17 +131,18 @@ fn write_items(
                         ])?;
                         computed_at
                     };
-                    update.execute(params![
-                        item.customer_id,
-                        item.name,
-                        item.value,
-                        computed_at,
-                        model_fit_id,
-                        item.label,
-                        since
-                    ])?;
+                    (&mut update, since)
                 }
-            }
+            };
+            statement.execute(params![
+                item.customer_id,
+                item.name,
+                item.value,
+                computed_at,
+                model_fit_id,
+                item.label,
+                since
+            ])?;
             counts.changed += 1;
             if let Some((customer, names)) = journal.changed(&item.customer_id, &item.name) {
                 journal_insert.execute(params![customer, names])?;
