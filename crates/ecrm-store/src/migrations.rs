@@ -70,6 +70,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_traits_by_name.sql"),
         postgres: include_str!("../migrations/postgres/0010_traits_by_name.sql"),
     },
+    Migration {
+        version: 11,
+        name: "memberships_by_segment_only",
+        sqlite: include_str!("../migrations/sqlite/0011_memberships_by_segment_only.sql"),
+        postgres: include_str!("../migrations/postgres/0011_memberships_by_segment_only.sql"),
+    },
 ];
 
 /// The statement that creates the bookkeeping table (same text on both backends).

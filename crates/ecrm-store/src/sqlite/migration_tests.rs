@@ -168,3 +168,45 @@ fn the_traits_by_name_migration_keeps_every_trait() {
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Migration 11 drops the memberships' index by customer: every membership is kept, and a
+/// customer's memberships are still found, in segment order, through the primary key.
+#[test]
+fn the_memberships_by_segment_only_migration_keeps_every_membership() {
+    let (dir, path) = fresh_store_path("migration-11");
+    let conn = store_at_version(&path, 10);
+    conn.execute_batch(
+        "INSERT INTO segment_memberships (segment_id, customer_id, entered_at)
+         VALUES (9, 'a', 30), (2, 'a', 10), (2, 'b', 11), (5, 'b', 12), (7, 'c', 13);",
+    )
+    .expect("memberships of version 10");
+    drop(conn);
+    let store = SqliteStore::open(&path).expect("migrate");
+    let indexes: i64 = Connection::open(&path)
+        .expect("open")
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'index' \
+             AND name = 'segment_memberships_customer'",
+            [],
+            |row| row.get(0),
+        )
+        .expect("indexes");
+    assert_eq!(indexes, 0);
+    let of = |customer: &str| -> Vec<(i64, i64)> {
+        store
+            .customer_memberships(customer)
+            .expect("memberships")
+            .into_iter()
+            .map(|m| {
+                assert_eq!(m.customer_id, customer);
+                (m.segment_id, m.entered_at)
+            })
+            .collect()
+    };
+    assert_eq!(of("a"), [(2, 10), (9, 30)]);
+    assert_eq!(of("b"), [(2, 11), (5, 12)]);
+    assert_eq!(of("c"), [(7, 13)]);
+    assert!(of("d").is_empty());
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -243,10 +243,7 @@ impl SqliteStore {
 
     pub(crate) fn memberships_of(&self, customer_id: &str) -> StoreResult<Vec<MembershipRecord>> {
         self.read(|conn| {
-            let mut statement = conn.prepare_cached(
-                "SELECT segment_id, customer_id, entered_at FROM segment_memberships \
-                 WHERE customer_id = ?1 ORDER BY segment_id",
-            )?;
+            let mut statement = conn.prepare_cached(CUSTOMER_MEMBERSHIPS)?;
             let rows = statement.query_map([customer_id], membership_row)?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
@@ -286,6 +283,18 @@ impl SqliteStore {
         })
     }
 }
+
+/// One customer's (`?1`) memberships in segment order. `segment_memberships` has no index by
+/// customer (migration 0011): the segment ids are walked with one seek each of the primary key (a
+/// loose index scan), and the customer's row under each is found with another.
+const CUSTOMER_MEMBERSHIPS: &str = "WITH RECURSIVE segments_held(id) AS ( \
+       SELECT min(segment_id) FROM segment_memberships \
+       UNION ALL \
+       SELECT (SELECT min(segment_id) FROM segment_memberships WHERE segment_id > segments_held.id) \
+       FROM segments_held WHERE segments_held.id IS NOT NULL) \
+     SELECT m.segment_id, m.customer_id, m.entered_at \
+     FROM segments_held CROSS JOIN segment_memberships m \
+     WHERE m.segment_id = segments_held.id AND m.customer_id = ?1 ORDER BY m.segment_id";
 
 /// Applies entries and exits inside the transaction `tx`; returns the changes recorded.
 fn memberships_write(tx: &Transaction<'_>, changes: &[MembershipChange]) -> StoreResult<u64> {
