@@ -173,13 +173,18 @@ pub fn run(global: &GlobalOptions, command: SegmentsCommand) -> anyhow::Result<(
 /// Brings segment memberships up to date after a command changed the store (the same path the
 /// worker in `ecrm serve` takes); the count goes to stderr so `--json` output stays clean.
 pub fn follow_changes(store: &dyn Store, bulk_cause: &str) -> anyhow::Result<()> {
-    let recorded = live::catch_up(
-        store,
-        &SegmentEngine::for_saved_segments(),
-        bulk_cause,
-        now_millis(),
-    )
-    .context("cannot update segment memberships")?;
+    follow_changes_with(store, &SegmentEngine::for_saved_segments(), bulk_cause)
+}
+
+/// [`follow_changes`] with an engine whose snapshot may already be loaded (it is reused when
+/// nothing changed since).
+pub fn follow_changes_with(
+    store: &dyn Store,
+    engine: &SegmentEngine,
+    bulk_cause: &str,
+) -> anyhow::Result<()> {
+    let recorded = live::catch_up(store, engine, bulk_cause, now_millis())
+        .context("cannot update segment memberships")?;
     eprintln!("segments: {recorded} entries and exits recorded");
     Ok(())
 }

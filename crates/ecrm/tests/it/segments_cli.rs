@@ -400,5 +400,46 @@ fn a_snapshot_of_the_traits_segments_read_matches_the_full_one() {
             assert!(!expected.is_empty(), "{name} matches someone");
             assert_eq!(members(&limited), expected, "{name}");
         }
+        assert_same_cells(&limited, &full);
+    }
+    // A trait of a customer the store does not list (the two-thread load's rows would differ):
+    // the load falls back to one thread and still matches the full snapshot.
+    store
+        .write_traits(
+            &mut vec![ecrm_store::TraitWrite {
+                customer_id: "zz-unlisted".to_string(),
+                name: "lifecycle".to_string(),
+                value: "{\"stage\":\"new\"}".to_string(),
+                label: None,
+            }]
+            .into_iter(),
+            now,
+            None,
+        )
+        .expect("write");
+    let full = Snapshot::load(&*store).expect("full snapshot");
+    let traits = ["lifecycle".to_string()].into_iter().collect();
+    let limited = Snapshot::load_traits(&*store, traits).expect("limited snapshot");
+    assert!(limited.index_of("zz-unlisted").is_some());
+    assert_same_cells(&limited, &full);
+}
+
+/// Every cell, alive bit and identifier kind of `limited` equals the full snapshot's for the
+/// same customer.
+fn assert_same_cells(limited: &Snapshot, full: &Snapshot) {
+    assert_eq!(limited.len(), full.len());
+    for (row, id) in limited.ids.iter().enumerate() {
+        let full_row = full.index_of(id).expect("customer in the full snapshot");
+        assert_eq!(limited.alive.get(row), full.alive.get(full_row), "{id}");
+        for (field, column) in &limited.columns {
+            assert_eq!(column.get(row), full.field(full_row, field), "{id} {field}");
+        }
+        for (kind, bits) in &limited.identifiers {
+            assert_eq!(
+                bits.get(row),
+                full.identifiers[kind].get(full_row),
+                "{id} {kind}"
+            );
+        }
     }
 }

@@ -184,7 +184,9 @@ pub fn catch_up(
     let backlog =
         saved.map(|cursor| (head.journal - cursor.journal) + (head.events - cursor.events));
     let Some(mut cursor) = saved.filter(|_| backlog.is_some_and(|b| b <= BULK_BACKLOG)) else {
-        if engine.is_loaded() {
+        // A snapshot loaded at this very cursor (`ecrm compute` loads it before it starts the
+        // console figures beside the catch-up) would read the same again.
+        if engine.is_loaded() && !engine.is_current_at(store, &head)? {
             engine.reload(store)?;
         }
         let cause = if saved.is_none() {

@@ -49,11 +49,30 @@ impl SegmentEngine {
     }
 
     fn load(&self, store: &dyn Store) -> Result<Snapshot, AppError> {
-        if !self.saved_segments_only {
-            return Ok(Snapshot::load(store)?);
-        }
-        let traits = traits_read_by(&definitions(store)?);
-        Ok(Snapshot::load_traits(store, traits)?)
+        let head = store.change_cursor_head()?;
+        let mut snapshot = if self.saved_segments_only {
+            Snapshot::load_traits(store, traits_read_by(&definitions(store)?))?
+        } else {
+            Snapshot::load(store)?
+        };
+        snapshot.loaded_at = Some(head);
+        Ok(snapshot)
+    }
+
+    /// Whether the loaded snapshot is a whole load taken at the change cursor `head` (nothing
+    /// changed since) holding every trait the saved segments read: reloading it would read the
+    /// same.
+    pub fn is_current_at(
+        &self,
+        store: &dyn Store,
+        head: &ecrm_store::ChangeCursor,
+    ) -> Result<bool, AppError> {
+        let guard = self.read_lock()?;
+        let Some(snapshot) = guard.as_ref() else {
+            return Ok(false);
+        };
+        Ok(snapshot.loaded_at.as_ref() == Some(head)
+            && snapshot.has_traits(&traits_read_by(&definitions(store)?)))
     }
 
     /// The snapshot, loaded from the store on first use.

@@ -147,6 +147,8 @@ pub struct Snapshot {
     last: Option<(String, usize)>,
     /// When set, the only traits read (the store streams no others).
     traits: Option<BTreeSet<String>>,
+    /// The store's change cursor just before a whole load read it (`None` for partial loads).
+    pub loaded_at: Option<ecrm_store::ChangeCursor>,
 }
 
 impl Snapshot {
@@ -155,9 +157,59 @@ impl Snapshot {
         Snapshot::load_everyone(store, None)
     }
 
-    /// Loads every customer with only the traits named in `traits`.
+    /// Loads every customer with only the traits named in `traits`, on two threads: one reads
+    /// the profiles, order summaries and identifiers, the other the named traits (parsing their
+    /// JSON is the larger half), each into a snapshot whose rows are the same listed customer ids;
+    /// their columns are then put together. Should a customer appear between the listing and
+    /// the reads (its rows would then differ), it loads again on one thread.
     pub fn load_traits(store: &dyn Store, traits: BTreeSet<String>) -> StoreResult<Snapshot> {
-        Snapshot::load_everyone(store, Some(traits))
+        let mut ids = Vec::new();
+        store.customer_ids(&mut |id| {
+            ids.push(id.to_string());
+            Ok(())
+        })?;
+        let listed = |traits: Option<BTreeSet<String>>| Snapshot {
+            index: ids
+                .iter()
+                .enumerate()
+                .map(|(row, id)| (id.clone(), row))
+                .collect(),
+            ids: ids.clone(),
+            traits,
+            ..Snapshot::default()
+        };
+        let (mut facts, mut trait_part) = (listed(Some(BTreeSet::new())), listed(None));
+        let names: Vec<&str> = traits.iter().map(String::as_str).collect();
+        let (facts_read, traits_read) = std::thread::scope(|scope| {
+            let trait_reader = scope.spawn(|| {
+                store.trait_values(&names, &mut |name, customer, value| {
+                    trait_part.apply_trait(customer, name, value);
+                    Ok(())
+                })
+            });
+            let facts_read = store.segment_facts(None, Some(&[]), &mut |row| {
+                facts.apply(row);
+                Ok(())
+            });
+            let traits_read = trait_reader
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (facts_read, traits_read)
+        });
+        facts_read?;
+        traits_read?;
+        let same_rows = facts.ids.len() == ids.len() && trait_part.ids.len() == ids.len();
+        let disjoint = trait_part
+            .columns
+            .keys()
+            .all(|field| !facts.columns.contains_key(field));
+        if !(same_rows && disjoint) {
+            return Snapshot::load_everyone(store, Some(traits));
+        }
+        facts.columns.extend(trait_part.columns);
+        facts.traits = Some(traits);
+        facts.last = None;
+        Ok(facts)
     }
 
     fn load_everyone(store: &dyn Store, traits: Option<BTreeSet<String>>) -> StoreResult<Snapshot> {
@@ -197,6 +249,13 @@ impl Snapshot {
             .map(|_| ())
     }
 
+    /// Whether every trait in `names` was loaded (all were when no filter was set).
+    pub fn has_traits(&self, names: &BTreeSet<String>) -> bool {
+        self.traits
+            .as_ref()
+            .is_none_or(|loaded| names.is_subset(loaded))
+    }
+
     /// The trait names to ask the store for (`None`: all).
     fn wanted_traits(&self) -> Option<Vec<String>> {
         self.traits
@@ -219,6 +278,11 @@ impl Snapshot {
             .get(customer_id)
             .copied()
             .filter(|row| self.alive.get(*row))
+    }
+
+    /// The row of a customer, alive or not.
+    pub fn index_of(&self, customer_id: &str) -> Option<usize> {
+        self.index.get(customer_id).copied()
     }
 
     /// A field's value for one row.
@@ -367,16 +431,25 @@ impl Snapshot {
                     self.set(row, "last_order_at", FactValue::Time(at));
                 }
             }
-            FactRow::Trait { name, value, .. } => {
-                let mut path = name.clone();
-                if super::leaves::set_leaves(self, row, &mut path, &value).is_ok() {
-                    self.derive_trait_fields(row, &name);
-                }
-            }
+            FactRow::Trait { name, value, .. } => self.set_trait(row, &name, &value),
             FactRow::Identifier { kind, .. } => {
                 self.identifiers.entry(kind).or_default().set(row, true);
             }
         }
+    }
+
+    /// Sets a trait's leaves and the fields derived from them.
+    fn set_trait(&mut self, row: usize, name: &str, value: &str) {
+        let mut path = name.to_string();
+        if super::leaves::set_leaves(self, row, &mut path, value).is_ok() {
+            self.derive_trait_fields(row, name);
+        }
+    }
+
+    /// Applies one trait of a customer (as `apply` does a `FactRow::Trait`).
+    fn apply_trait(&mut self, customer_id: &str, name: &str, value: &str) {
+        let row = self.row_for(customer_id);
+        self.set_trait(row, name, value);
     }
 
     /// The documented fields derived from a trait's leaves (set just before).
