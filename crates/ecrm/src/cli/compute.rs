@@ -111,26 +111,30 @@ pub fn run(global: &GlobalOptions, args: ComputeArgs) -> anyhow::Result<()> {
 /// console's figures that do not depend on them (purchases, traits, the funnel counted by the
 /// compute's events scan); then stores the console snapshot with the segment trends.
 ///
-/// The segment snapshot is loaded first, on both cores; the figures then run on the core the
-/// catch-up leaves idle while it evaluates and writes (one SQLite writer), instead of halving
-/// the snapshot load's share of the machine.
+/// When the catch-up will re-evaluate every segment (a first run, or a backlog too large, as
+/// after a compute of many customers), its segment snapshot is loaded first, on both cores; the
+/// figures then run on the core the catch-up leaves idle while it evaluates and writes (one
+/// SQLite writer), instead of halving the snapshot load's share of the machine.
 pub fn follow_and_refresh_console(
     store: &dyn ecrm_store::Store,
     event_names: Vec<ecrm_store::EventNameCount>,
 ) -> anyhow::Result<()> {
     use crate::app::console::dashboard::{compute_dashboard_counted, store_dashboard};
-    use crate::app::segments::{SegmentEngine, builtin};
+    use crate::app::segments::{SegmentEngine, builtin, live};
     let now = now_millis();
     let engine = SegmentEngine::for_saved_segments();
     // The built-ins first, so the snapshot holds the traits they read.
     builtin::ensure_builtins(store, now)?;
-    let started = std::time::Instant::now();
-    let customers = engine.snapshot(store)?.len();
-    tracing::info!(
-        customers,
-        seconds = started.elapsed().as_secs_f64(),
-        "segment snapshot loaded before the catch-up"
-    );
+    // A small backlog reads only its changed customers: nothing to load ahead then.
+    if live::catches_up_in_bulk(store)? {
+        let started = std::time::Instant::now();
+        let customers = engine.snapshot(store)?.len();
+        tracing::info!(
+            customers,
+            seconds = started.elapsed().as_secs_f64(),
+            "segment snapshot loaded before the catch-up"
+        );
+    }
     std::thread::scope(|scope| {
         let figures = scope.spawn(|| {
             let started = std::time::Instant::now();
@@ -142,11 +146,8 @@ pub fn follow_and_refresh_console(
             );
             figures
         });
-        let followed = super::segments::follow_changes_with(
-            store,
-            &engine,
-            crate::app::segments::live::TRAITS_RECOMPUTED,
-        );
+        let followed =
+            super::segments::follow_changes_with(store, &engine, live::TRAITS_RECOMPUTED);
         let figures = figures
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));

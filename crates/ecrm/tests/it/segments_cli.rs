@@ -443,3 +443,43 @@ fn assert_same_cells(limited: &Snapshot, full: &Snapshot) {
         }
     }
 }
+
+/// `ecrm compute` loads the whole snapshot ahead only when the catch-up will re-evaluate every
+/// segment: on a first run, not for a small backlog (that reads only its changed customers); and
+/// the catch-up reuses a snapshot loaded at the current change cursor.
+#[test]
+fn the_catch_up_is_in_bulk_only_on_a_first_run_or_a_large_backlog() {
+    use ecrm::app::segments::{SegmentEngine, live};
+    let dir = TempDir::new("segments-bulk-catch-up");
+    let store = fresh_store(&dir);
+    seed(&*store);
+    let now = 1_000 + 86_400_000;
+    assert!(live::catches_up_in_bulk(&*store).expect("bulk?"));
+    let engine = SegmentEngine::for_saved_segments();
+    ecrm::app::segments::builtin::ensure_builtins(&*store, now).expect("built-ins");
+    let head = store.change_cursor_head().expect("head");
+    assert!(!engine.is_current_at(&*store, &head).expect("current?"));
+    engine.snapshot(&*store).expect("snapshot");
+    assert!(engine.is_current_at(&*store, &head).expect("current?"));
+    let recorded = live::catch_up(&*store, &engine, live::IMPORT, now).expect("catch up");
+    assert!(recorded > 0);
+    assert!(!live::catches_up_in_bulk(&*store).expect("bulk?"));
+    // A trait that changes (u01 was `churned`): a backlog of one change, and the loaded
+    // snapshot is no longer current.
+    store
+        .write_traits(
+            &mut vec![TraitWrite {
+                customer_id: "u01".to_string(),
+                name: "lifecycle".to_string(),
+                value: "{\"stage\":\"active\"}".to_string(),
+                label: None,
+            }]
+            .into_iter(),
+            now,
+            None,
+        )
+        .expect("write");
+    assert!(!live::catches_up_in_bulk(&*store).expect("bulk?"));
+    let head = store.change_cursor_head().expect("head");
+    assert!(!engine.is_current_at(&*store, &head).expect("current?"));
+}

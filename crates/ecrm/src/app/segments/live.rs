@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use ecrm_core::segment::{Dependencies, Expr, dependencies, plan};
 use ecrm_core::time::Millis;
-use ecrm_store::{ChangeKind, CustomerChange, MembershipChange, Store};
+use ecrm_store::{ChangeCursor, ChangeKind, CustomerChange, MembershipChange, Store};
 
 use super::bits::Bits;
 use super::eval::Evaluator;
@@ -169,6 +169,20 @@ pub fn exit_all(
     }
 }
 
+/// Whether the changes from `saved` to `head` are too many to take customer by customer.
+fn is_bulk_backlog(saved: &ChangeCursor, head: &ChangeCursor) -> bool {
+    (head.journal - saved.journal) + (head.events - saved.events) > BULK_BACKLOG
+}
+
+/// Whether [`catch_up`] would now re-evaluate every segment at once (no saved position, or a
+/// backlog too large), and so load the whole snapshot.
+pub fn catches_up_in_bulk(store: &dyn Store) -> Result<bool, AppError> {
+    let head = store.change_cursor_head()?;
+    Ok(store
+        .change_consumer_position(CONSUMER)?
+        .is_none_or(|saved| is_bulk_backlog(&saved, &head)))
+}
+
 /// Processes the store's changes since the saved position and saves the new one. The first run
 /// (no saved position), and a backlog too large to take customer by customer, re-evaluate every
 /// segment at once with `bulk_cause`. Returns the entries and exits recorded.
@@ -181,9 +195,7 @@ pub fn catch_up(
     builtin::ensure_builtins(store, now)?;
     let head = store.change_cursor_head()?;
     let saved = store.change_consumer_position(CONSUMER)?;
-    let backlog =
-        saved.map(|cursor| (head.journal - cursor.journal) + (head.events - cursor.events));
-    let Some(mut cursor) = saved.filter(|_| backlog.is_some_and(|b| b <= BULK_BACKLOG)) else {
+    let Some(mut cursor) = saved.filter(|saved| !is_bulk_backlog(saved, &head)) else {
         // A snapshot loaded at this very cursor (`ecrm compute` loads it before it starts the
         // console figures beside the catch-up) would read the same again.
         if engine.is_loaded() && !engine.is_current_at(store, &head)? {
