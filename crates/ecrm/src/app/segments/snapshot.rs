@@ -11,6 +11,8 @@ use ecrm_store::{FactRow, Store, StoreResult};
 
 use super::bits::Bits;
 
+mod two_threads;
+
 /// A trait whose whole value reads as one of its keys (`lifecycle` is `lifecycle.stage`).
 const PRIMARY_KEYS: &[(&str, &str)] = &[
     ("lifecycle", "stage"),
@@ -155,61 +157,6 @@ impl Snapshot {
     /// Loads every customer from the store.
     pub fn load(store: &dyn Store) -> StoreResult<Snapshot> {
         Snapshot::load_everyone(store, None)
-    }
-
-    /// Loads every customer with only the traits named in `traits`, on two threads: one reads
-    /// the profiles, order summaries and identifiers, the other the named traits (parsing their
-    /// JSON is the larger half), each into a snapshot whose rows are the same listed customer ids;
-    /// their columns are then put together. Should a customer appear between the listing and
-    /// the reads (its rows would then differ), it loads again on one thread.
-    pub fn load_traits(store: &dyn Store, traits: BTreeSet<String>) -> StoreResult<Snapshot> {
-        let mut ids = Vec::new();
-        store.customer_ids(&mut |id| {
-            ids.push(id.to_string());
-            Ok(())
-        })?;
-        let listed = |traits: Option<BTreeSet<String>>| Snapshot {
-            index: ids
-                .iter()
-                .enumerate()
-                .map(|(row, id)| (id.clone(), row))
-                .collect(),
-            ids: ids.clone(),
-            traits,
-            ..Snapshot::default()
-        };
-        let (mut facts, mut trait_part) = (listed(Some(BTreeSet::new())), listed(None));
-        let names: Vec<&str> = traits.iter().map(String::as_str).collect();
-        let (facts_read, traits_read) = std::thread::scope(|scope| {
-            let trait_reader = scope.spawn(|| {
-                store.trait_values(&names, &mut |name, customer, value| {
-                    trait_part.apply_trait(customer, name, value);
-                    Ok(())
-                })
-            });
-            let facts_read = store.segment_facts(None, Some(&[]), &mut |row| {
-                facts.apply(row);
-                Ok(())
-            });
-            let traits_read = trait_reader
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (facts_read, traits_read)
-        });
-        facts_read?;
-        traits_read?;
-        let same_rows = facts.ids.len() == ids.len() && trait_part.ids.len() == ids.len();
-        let disjoint = trait_part
-            .columns
-            .keys()
-            .all(|field| !facts.columns.contains_key(field));
-        if !(same_rows && disjoint) {
-            return Snapshot::load_everyone(store, Some(traits));
-        }
-        facts.columns.extend(trait_part.columns);
-        facts.traits = Some(traits);
-        facts.last = None;
-        Ok(facts)
     }
 
     fn load_everyone(store: &dyn Store, traits: Option<BTreeSet<String>>) -> StoreResult<Snapshot> {
@@ -444,12 +391,6 @@ impl Snapshot {
         if super::leaves::set_leaves(self, row, &mut path, value).is_ok() {
             self.derive_trait_fields(row, name);
         }
-    }
-
-    /// Applies one trait of a customer (as `apply` does a `FactRow::Trait`).
-    fn apply_trait(&mut self, customer_id: &str, name: &str, value: &str) {
-        let row = self.row_for(customer_id);
-        self.set_trait(row, name, value);
     }
 
     /// The documented fields derived from a trait's leaves (set just before).
