@@ -15,6 +15,14 @@ fn fresh_store_path(test: &str) -> (std::path::PathBuf, std::path::PathBuf) {
     (dir, path)
 }
 
+/// The one value `sql` reads from the store file at `path` (its schema, say).
+fn schema_value<T: rusqlite::types::FromSql>(path: &std::path::Path, sql: &str) -> T {
+    Connection::open(path)
+        .expect("open")
+        .query_row(sql, [], |row| row.get(0))
+        .unwrap_or_else(|err| panic!("{sql}: {err}"))
+}
+
 /// A store at schema `version` (migrations up to it applied) at `path`.
 fn store_at_version(path: &std::path::Path, version: i64) -> Connection {
     let conn = Connection::open(path).expect("open");
@@ -109,14 +117,10 @@ fn the_traits_by_name_migration_keeps_every_trait() {
     .expect("traits of version 9");
     drop(conn);
     let store = SqliteStore::open(&path).expect("migrate");
-    let key: String = Connection::open(&path)
-        .expect("open")
-        .query_row(
-            "SELECT group_concat(name, ',') FROM pragma_index_info('sqlite_autoindex_traits_1')",
-            [],
-            |row| row.get(0),
-        )
-        .expect("primary key");
+    let key: String = schema_value(
+        &path,
+        "SELECT group_concat(name, ',') FROM pragma_index_info('sqlite_autoindex_traits_1')",
+    );
     assert_eq!(key, "name,customer_id");
     let of = |customer: &str| -> Vec<(String, String, i64, Option<i64>)> {
         store
@@ -182,15 +186,11 @@ fn the_memberships_by_segment_only_migration_keeps_every_membership() {
     .expect("memberships of version 10");
     drop(conn);
     let store = SqliteStore::open(&path).expect("migrate");
-    let indexes: i64 = Connection::open(&path)
-        .expect("open")
-        .query_row(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'index' \
-             AND name = 'segment_memberships_customer'",
-            [],
-            |row| row.get(0),
-        )
-        .expect("indexes");
+    let indexes: i64 = schema_value(
+        &path,
+        "SELECT count(*) FROM sqlite_master WHERE type = 'index' \
+         AND name = 'segment_memberships_customer'",
+    );
     assert_eq!(indexes, 0);
     let of = |customer: &str| -> Vec<(i64, i64)> {
         store
