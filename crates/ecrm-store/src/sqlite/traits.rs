@@ -92,65 +92,63 @@ fn write_items(
     model_fit_id: Option<i64>,
     counts: &mut TraitWriteCounts,
 ) -> StoreResult<()> {
-    {
-        let mut prefetched = stored_in_range(tx, items)?;
-        let mut current = tx.prepare_cached(CURRENT)?;
-        let mut insert = tx.prepare_cached(INSERT)?;
-        let mut update = tx.prepare_cached(UPDATE)?;
-        let mut end_period = tx.prepare_cached(END_PERIOD)?;
-        let mut journal_insert = tx.prepare_cached(JOURNAL)?;
-        let mut journal = TraitJournal::default();
-        for (index, item) in items.iter().enumerate() {
-            counts.written += 1;
-            let found = match prefetched.as_mut() {
-                Some(found) => std::mem::take(&mut found[index]),
-                // Compared here rather than in SQL: binding the value would copy it again.
-                None => current
-                    .query_row(params![item.customer_id, item.name], |row| {
-                        found_from_row(row, &item.value)
-                    })
-                    .optional()?
-                    .unwrap_or(Found::Absent),
-            };
-            // Both statements take the same parameters; only the period's start differs.
-            let (statement, since) = match found {
-                Found::Same => continue,
-                Found::Absent => (&mut insert, computed_at),
-                Found::Differs(stored) => {
-                    let same_class = item.label.is_some()
-                        && stored.labelled
-                        && item.label.as_deref() == Some(stored.label.as_str());
-                    let since = if same_class {
+    let mut prefetched = stored_in_range(tx, items)?;
+    let mut current = tx.prepare_cached(CURRENT)?;
+    let mut insert = tx.prepare_cached(INSERT)?;
+    let mut update = tx.prepare_cached(UPDATE)?;
+    let mut end_period = tx.prepare_cached(END_PERIOD)?;
+    let mut journal_insert = tx.prepare_cached(JOURNAL)?;
+    let mut journal = TraitJournal::default();
+    for (index, item) in items.iter().enumerate() {
+        counts.written += 1;
+        let found = match prefetched.as_mut() {
+            Some(found) => std::mem::take(&mut found[index]),
+            // Compared here rather than in SQL: binding the value would copy it again.
+            None => current
+                .query_row(params![item.customer_id, item.name], |row| {
+                    found_from_row(row, &item.value)
+                })
+                .optional()?
+                .unwrap_or(Found::Absent),
+        };
+        // Both statements take the same parameters; only the period's start differs.
+        let (statement, since) = match found {
+            Found::Same => continue,
+            Found::Absent => (&mut insert, computed_at),
+            Found::Differs(stored) => {
+                let same_class = item.label.is_some()
+                    && stored.labelled
+                    && item.label.as_deref() == Some(stored.label.as_str());
+                let since = if same_class {
+                    stored.since
+                } else {
+                    end_period.execute(params![
+                        item.customer_id,
+                        item.name,
+                        stored.label,
                         stored.since
-                    } else {
-                        end_period.execute(params![
-                            item.customer_id,
-                            item.name,
-                            stored.label,
-                            stored.since
-                        ])?;
-                        computed_at
-                    };
-                    (&mut update, since)
-                }
-            };
-            statement.execute(params![
-                item.customer_id,
-                item.name,
-                item.value,
-                computed_at,
-                model_fit_id,
-                item.label,
-                since
-            ])?;
-            counts.changed += 1;
-            if let Some((customer, names)) = journal.changed(&item.customer_id, &item.name) {
-                journal_insert.execute(params![customer, names])?;
+                    ])?;
+                    computed_at
+                };
+                (&mut update, since)
             }
-        }
-        if let Some((customer, names)) = journal.finish() {
+        };
+        statement.execute(params![
+            item.customer_id,
+            item.name,
+            item.value,
+            computed_at,
+            model_fit_id,
+            item.label,
+            since
+        ])?;
+        counts.changed += 1;
+        if let Some((customer, names)) = journal.changed(&item.customer_id, &item.name) {
             journal_insert.execute(params![customer, names])?;
         }
+    }
+    if let Some((customer, names)) = journal.finish() {
+        journal_insert.execute(params![customer, names])?;
     }
     Ok(())
 }

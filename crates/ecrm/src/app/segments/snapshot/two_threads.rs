@@ -19,17 +19,23 @@ impl Snapshot {
             ids.push(id.to_string());
             Ok(())
         })?;
-        let listed = |traits: Option<BTreeSet<String>>| Snapshot {
-            index: ids
-                .iter()
-                .enumerate()
-                .map(|(row, id)| (id.clone(), row))
-                .collect(),
+        let listed = ids.len();
+        let index: foldhash::HashMap<String, usize> = ids
+            .iter()
+            .enumerate()
+            .map(|(row, id)| (id.clone(), row))
+            .collect();
+        let mut trait_part = Snapshot {
             ids: ids.clone(),
-            traits,
+            index: index.clone(),
             ..Snapshot::default()
         };
-        let (mut facts, mut trait_part) = (listed(Some(BTreeSet::new())), listed(None));
+        let mut facts = Snapshot {
+            ids,
+            index,
+            traits: Some(BTreeSet::new()),
+            ..Snapshot::default()
+        };
         let names: Vec<&str> = traits.iter().map(String::as_str).collect();
         let (facts_read, traits_read) = std::thread::scope(|scope| {
             let trait_reader = scope.spawn(|| {
@@ -49,7 +55,7 @@ impl Snapshot {
         });
         facts_read?;
         traits_read?;
-        let same_rows = facts.ids.len() == ids.len() && trait_part.ids.len() == ids.len();
+        let same_rows = facts.ids.len() == listed && trait_part.ids.len() == listed;
         let disjoint = trait_part
             .columns
             .keys()
