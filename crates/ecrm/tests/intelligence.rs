@@ -11,7 +11,7 @@ use ecrm::app::import::{ImportKind, ImportOptions, parse_map_arg, run_import};
 use ecrm::app::intelligence::clv::{predict, predict_customer, run_clv_fit};
 use ecrm::app::intelligence::rfm::run_rfm;
 use ecrm::app::write_context;
-use ecrm_core::analytics::{PurchaseHistory, TimeUnit, rfm_export_lines};
+use ecrm_core::analytics::{ExpectedPurchases, PurchaseHistory, TimeUnit, rfm_export_lines};
 use ecrm_core::identity::IdentityLimits;
 use ecrm_core::phone::PhoneRegion;
 use ecrm_core::time::DateFormat;
@@ -149,6 +149,8 @@ fn cdnow_sample_clv_reproduces_the_published_figures() {
         .as_object()
         .expect("per-customer figures");
     let mut checked = 0;
+    // One memory across the customers, as `ecrm compute` keeps it.
+    let mut memory = None;
     for (id, expected) in per_customer {
         let Ok(number) = id.parse::<u32>() else {
             continue;
@@ -180,7 +182,10 @@ fn cdnow_sample_clv_reproduces_the_published_figures() {
             .calibration_end
             .signed_duration_since(NaiveDate::default())
             .num_days();
+        let memory =
+            memory.get_or_insert_with(|| ExpectedPurchases::new(*models.model.purchase_params()));
         let q = predict(
+            memory,
             &models.model,
             &rounded,
             end_day,

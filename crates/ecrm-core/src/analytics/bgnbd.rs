@@ -5,6 +5,8 @@
 //! time of the last one and age, all in one time unit (CDNOW uses weeks) from the first purchase.
 //! Every function here is a function over values; time is passed in.
 
+use std::collections::HashMap;
+
 use crate::analytics::bgnbd_likelihood::GroupedCustomers;
 use crate::analytics::error::ModelError;
 use crate::analytics::hyp2f1::ln_hyp2f1;
@@ -123,18 +125,92 @@ pub fn bgnbd_log_likelihood(
 ///
 /// Matches lifetimes' `conditional_expected_number_of_purchases_up_to_time`. Needs `a ≠ 1`.
 pub fn expected_purchases(params: &BgnbdParams, customer: &BgnbdCustomer, t: f64) -> f64 {
-    let BgnbdParams { r, alpha, a, b } = *params;
-    let x = f64::from(customer.frequency);
-    let BgnbdCustomer { recency, age, .. } = *customer;
     if t <= 0.0 {
         return 0.0;
     }
+    let ln_decay = ln_decay(params, customer.frequency, customer.age, t);
+    expected_from_ln_decay(params, customer, ln_decay)
+}
+
+/// `E[X(t) | x, t_x, T]` for many customers of one fit, bit for bit as [`expected_purchases`].
+///
+/// Its costly part, the hypergeometric term, depends only on `x`, `T` and `t`; the customers of a
+/// store share a few thousand `(x, T)` pairs (ages are whole days), so the term is computed once
+/// for each pair and horizon and remembered. A lifetime value asks for twelve horizons, which made
+/// that term 95 % of the predictions of a million customers.
+#[derive(Debug, Clone)]
+pub struct ExpectedPurchases {
+    params: BgnbdParams,
+    /// The slot in `ln_decays` of each `(x, T)` seen (`T` as its bits).
+    slots: HashMap<(u32, u64), usize>,
+    /// Per `(x, T)`: each horizon asked for (as its bits) with its term.
+    ln_decays: Vec<Vec<(u64, f64)>>,
+    /// The pair asked for last and its slot: one customer's horizons come one after another.
+    last: Option<((u32, u64), usize)>,
+}
+
+impl ExpectedPurchases {
+    /// An empty memory for `params`.
+    pub fn new(params: BgnbdParams) -> ExpectedPurchases {
+        ExpectedPurchases {
+            params,
+            slots: HashMap::new(),
+            ln_decays: Vec::new(),
+            last: None,
+        }
+    }
+
+    /// The parameters it computes with.
+    pub fn params(&self) -> &BgnbdParams {
+        &self.params
+    }
+
+    /// `E[X(t) | x, t_x, T]` of `customer`.
+    pub fn of(&mut self, customer: &BgnbdCustomer, t: f64) -> f64 {
+        if t <= 0.0 {
+            return 0.0;
+        }
+        let pair = (customer.frequency, customer.age.to_bits());
+        let slot = match self.last {
+            Some((last, slot)) if last == pair => slot,
+            _ => {
+                let next = self.ln_decays.len();
+                let slot = *self.slots.entry(pair).or_insert(next);
+                if slot == next {
+                    self.ln_decays.push(Vec::new());
+                }
+                self.last = Some((pair, slot));
+                slot
+            }
+        };
+        let horizons = &mut self.ln_decays[slot];
+        let ln_decay = match horizons.iter().find(|(bits, _)| *bits == t.to_bits()) {
+            Some(&(_, known)) => known,
+            None => {
+                let computed = ln_decay(&self.params, customer.frequency, customer.age, t);
+                horizons.push((t.to_bits(), computed));
+                computed
+            }
+        };
+        expected_from_ln_decay(&self.params, customer, ln_decay)
+    }
+}
+
+/// `ln(((α+T)/(α+T+t))^(r+x) · ₂F₁(r+x, b+x; a+b+x-1; z))` with `z = t/(α+T+t)`.
+fn ln_decay(params: &BgnbdParams, frequency: u32, age: f64, t: f64) -> f64 {
+    let BgnbdParams { r, alpha, a, b } = *params;
+    let x = f64::from(frequency);
     let z = t / (alpha + age + t);
-    // ((α+T)/(α+T+t))^(r+x) · ₂F₁(r+x, b+x; a+b+x-1; z), in log space.
-    let ln_decay = (r + x) * (-z).ln_1p() + ln_hyp2f1(r + x, b + x, a + b + x - 1.0, z);
+    (r + x) * (-z).ln_1p() + ln_hyp2f1(r + x, b + x, a + b + x - 1.0, z)
+}
+
+/// Eq. 10 from its hypergeometric part.
+fn expected_from_ln_decay(params: &BgnbdParams, customer: &BgnbdCustomer, ln_decay: f64) -> f64 {
+    let BgnbdParams { a, b, .. } = *params;
+    let x = f64::from(customer.frequency);
     let first = (a + b + x - 1.0) / (a - 1.0);
     let numerator = first * -ln_decay.exp_m1();
-    numerator / (1.0 + dropout_odds(params, customer, recency, age))
+    numerator / (1.0 + dropout_odds(params, customer, customer.recency, customer.age))
 }
 
 /// P(alive | x, t_x, T); 1 when `x = 0`, as in the model (and lifetimes).

@@ -246,3 +246,39 @@ fn invalid_input_is_rejected() {
         Err(ModelError::InvalidCustomer { index: 0, .. })
     ));
 }
+
+#[test]
+fn remembered_expectations_equal_the_direct_ones_bit_for_bit() {
+    let mut memory = ExpectedPurchases::new(PUBLISHED);
+    let mut customers = Vec::new();
+    for frequency in [0u32, 1, 2, 7, 40] {
+        for age in [0.0, 1.0, 3.0 / 7.0, 38.86, 77.0] {
+            for recency in [0.0, age * 0.5, age] {
+                if frequency == 0 && recency > 0.0 {
+                    continue;
+                }
+                customers.push(BgnbdCustomer {
+                    frequency,
+                    recency,
+                    age,
+                });
+            }
+        }
+    }
+    // Twice over: the second pass reads every hypergeometric term from memory, and customers
+    // with the same x and T but another t_x share it.
+    for _ in 0..2 {
+        for customer in &customers {
+            for t in [-1.0, 0.0, 1.0, 4.345, 39.0, 52.14, 5_200.0] {
+                let direct = expected_purchases(&PUBLISHED, customer, t);
+                let remembered = memory.of(customer, t);
+                assert_eq!(
+                    remembered.to_bits(),
+                    direct.to_bits(),
+                    "{customer:?} over {t}: {remembered} against {direct}"
+                );
+            }
+        }
+    }
+    assert_eq!(memory.params(), &PUBLISHED);
+}

@@ -170,3 +170,62 @@ fn untrustworthy_fits_are_refused() {
         Ok(0.0)
     );
 }
+
+#[test]
+fn lifetime_values_from_memory_equal_the_direct_ones_bit_for_bit() {
+    let purchases = BgnbdFit {
+        params: BgnbdParams {
+            r: 0.243,
+            alpha: 4.414,
+            a: 0.793,
+            b: 2.426,
+        },
+        log_likelihood: -1.0,
+        iterations: 5,
+        converged: true,
+        customers: 100,
+        repeat_customers: 40,
+    };
+    let spend = GammaGammaFit {
+        params: GammaGammaParams {
+            p: 6.25,
+            q: 3.74,
+            gamma: 15.44,
+        },
+        log_likelihood: -1.0,
+        iterations: 5,
+        converged: true,
+        repeat_customers: 40,
+    };
+    let model = trust_models(&purchases, &spend).expect("trusted");
+    let mut memory = ExpectedPurchases::new(purchases.params);
+    for config in [
+        TWELVE_MONTHS_WEEKLY,
+        ClvConfig {
+            time_units_per_month: DAYS_PER_MONTH,
+            ..TWELVE_MONTHS_WEEKLY
+        },
+    ] {
+        for (frequency, recency, age, mean_value) in [
+            (0, 0.0, 38.86, 0.0),
+            (2, 30.43, 38.86, 22.35),
+            // The same x and T as the one before: its terms come from memory.
+            (2, 1.0, 38.86, 90.0),
+            (9, 70.0, 77.0, 41.5),
+        ] {
+            let customer = ClvCustomer {
+                purchases: BgnbdCustomer {
+                    frequency,
+                    recency,
+                    age,
+                },
+                mean_value,
+            };
+            let direct = customer_lifetime_value(&model, &customer, &config).expect("clv");
+            let remembered =
+                customer_lifetime_value_with(&mut memory, &model, &customer, &config).expect("clv");
+            assert!(direct > 0.0, "{customer:?}");
+            assert_eq!(remembered.to_bits(), direct.to_bits(), "{customer:?}");
+        }
+    }
+}

@@ -38,10 +38,14 @@ pub mod spending;
 mod test_data;
 
 pub use bgnbd::{
-    BgnbdCustomer, BgnbdFit, BgnbdParams, bgnbd_log_likelihood, expected_purchases,
-    expected_purchases_unconditional, expected_time_to_next_purchase, fit_bgnbd, probability_alive,
+    BgnbdCustomer, BgnbdFit, BgnbdParams, ExpectedPurchases, bgnbd_log_likelihood,
+    expected_purchases, expected_purchases_unconditional, expected_time_to_next_purchase,
+    fit_bgnbd, probability_alive,
 };
-pub use clv::{ClvConfig, ClvCustomer, ClvModel, customer_lifetime_value, trust_models};
+pub use clv::{
+    ClvConfig, ClvCustomer, ClvModel, customer_lifetime_value, customer_lifetime_value_with,
+    trust_models,
+};
 pub use error::ModelError;
 pub use gamma_gamma::{
     GammaGammaCustomer, GammaGammaFit, GammaGammaParams, expected_order_value, fit_gamma_gamma,

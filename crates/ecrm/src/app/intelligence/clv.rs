@@ -5,9 +5,9 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 use ecrm_core::analytics::{
-    BgnbdFit, BgnbdParams, ClvConfig, ClvModel, GammaGammaCustomer, GammaGammaFit,
-    GammaGammaParams, ModelError, PurchaseHistory, TimeUnit, customer_lifetime_value,
-    expected_order_value, expected_purchases, expected_time_to_next_purchase, fit_bgnbd,
+    BgnbdFit, BgnbdParams, ClvConfig, ClvModel, ExpectedPurchases, GammaGammaCustomer,
+    GammaGammaFit, GammaGammaParams, ModelError, PurchaseHistory, TimeUnit,
+    customer_lifetime_value_with, expected_order_value, expected_time_to_next_purchase, fit_bgnbd,
     fit_gamma_gamma, frequency_value_correlation, probability_alive, purchase_history,
     trust_models,
 };
@@ -203,8 +203,11 @@ pub struct Prediction {
     pub expected_next_order: Option<NaiveDate>,
 }
 
-/// Predicts for one customer summary.
+/// Predicts for one customer summary. `memory` holds the model's purchase parameters
+/// (`ExpectedPurchases::new(*model.purchase_params())`); one kept across customers saves most of
+/// the work.
 pub fn predict(
+    memory: &mut ExpectedPurchases,
     model: &ClvModel,
     history: &PurchaseHistory,
     calibration_end_day: i64,
@@ -224,7 +227,7 @@ pub fn predict(
     Ok(Prediction {
         history: *history,
         horizon,
-        expected_purchases: expected_purchases(params, &customer.purchases, horizon),
+        expected_purchases: memory.of(&customer.purchases, horizon),
         probability_alive: probability_alive(params, &customer.purchases),
         expected_order_value: expected_order_value(
             spend,
@@ -233,7 +236,7 @@ pub fn predict(
                 mean_value: history.mean_value,
             },
         ),
-        clv: customer_lifetime_value(model, &customer, &config)?,
+        clv: customer_lifetime_value_with(memory, model, &customer, &config)?,
         expected_next_order: with_next_order
             .then(|| expected_time_to_next_purchase(params, &customer.purchases, max_horizon))
             .flatten()
@@ -342,7 +345,16 @@ pub fn predict_customer(
         ))
     })?;
     let horizon = horizon.unwrap_or(365.0 / models.unit.days());
-    let prediction = predict(&models.model, &history, end_day, models.unit, horizon, true)
-        .map_err(|err| AppError::invalid("horizon", err.to_string()))?;
+    let mut memory = ExpectedPurchases::new(*models.model.purchase_params());
+    let prediction = predict(
+        &mut memory,
+        &models.model,
+        &history,
+        end_day,
+        models.unit,
+        horizon,
+        true,
+    )
+    .map_err(|err| AppError::invalid("horizon", err.to_string()))?;
     Ok((models, prediction))
 }

@@ -24,7 +24,8 @@ use ecrm_core::analytics::lifecycle::{
     LifecycleRules, RiskRules, ValueTierCutoffs, ValueTierRules, value_tier_cutoffs,
 };
 use ecrm_core::analytics::{
-    PurchaseHistory, RfmRow, RfmThresholds, ScoreRange, TimeUnit, rfm_thresholds, value_classes,
+    ExpectedPurchases, PurchaseHistory, RfmRow, RfmThresholds, ScoreRange, TimeUnit,
+    rfm_thresholds, value_classes,
 };
 use ecrm_core::time::{Millis, date_to_millis};
 use ecrm_store::{EventNameCount, ModelFitInput, Store};
@@ -315,10 +316,16 @@ fn predict_all(
         return vec![None; histories.len()];
     };
     let horizon = 365.0 / unit.days();
-    let one = |history: &Option<PurchaseHistory>| {
-        history
-            .as_ref()
-            .and_then(|h| predict(model, h, end_day, unit, horizon, false).ok())
+    // Each thread remembers the expectations its customers share (`ExpectedPurchases`).
+    let part_of = |part: &[Option<PurchaseHistory>]| {
+        let mut memory = ExpectedPurchases::new(*model.purchase_params());
+        part.iter()
+            .map(|history| {
+                history.as_ref().and_then(|h| {
+                    predict(&mut memory, model, h, end_day, unit, horizon, false).ok()
+                })
+            })
+            .collect::<Vec<_>>()
     };
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -327,7 +334,7 @@ fn predict_all(
     std::thread::scope(|scope| {
         let handles: Vec<_> = histories
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+            .map(|part| scope.spawn(move || part_of(part)))
             .collect();
         handles
             .into_iter()
