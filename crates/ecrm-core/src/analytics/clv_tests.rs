@@ -87,8 +87,8 @@ fn twelve_month_values_match_lifetimes() {
     assert_eq!(checked, 9);
 }
 
-#[test]
-fn untrustworthy_fits_are_refused() {
+/// Converged fits at the published CDNOW parameters, on enough repeat customers to be trusted.
+fn published_fits() -> (BgnbdFit, GammaGammaFit) {
     let purchases = BgnbdFit {
         params: BgnbdParams {
             r: 0.243,
@@ -113,6 +113,12 @@ fn untrustworthy_fits_are_refused() {
         converged: true,
         repeat_customers: 40,
     };
+    (purchases, spend)
+}
+
+#[test]
+fn untrustworthy_fits_are_refused() {
+    let (purchases, spend) = published_fits();
     assert!(trust_models(&purchases, &spend).is_ok());
     let few = GammaGammaFit {
         repeat_customers: 19,
@@ -173,30 +179,7 @@ fn untrustworthy_fits_are_refused() {
 
 #[test]
 fn lifetime_values_from_memory_equal_the_direct_ones_bit_for_bit() {
-    let purchases = BgnbdFit {
-        params: BgnbdParams {
-            r: 0.243,
-            alpha: 4.414,
-            a: 0.793,
-            b: 2.426,
-        },
-        log_likelihood: -1.0,
-        iterations: 5,
-        converged: true,
-        customers: 100,
-        repeat_customers: 40,
-    };
-    let spend = GammaGammaFit {
-        params: GammaGammaParams {
-            p: 6.25,
-            q: 3.74,
-            gamma: 15.44,
-        },
-        log_likelihood: -1.0,
-        iterations: 5,
-        converged: true,
-        repeat_customers: 40,
-    };
+    let (purchases, spend) = published_fits();
     let model = trust_models(&purchases, &spend).expect("trusted");
     let mut memory = ExpectedPurchases::new(purchases.params);
     for config in [
