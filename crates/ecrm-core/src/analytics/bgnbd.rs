@@ -136,8 +136,8 @@ pub fn expected_purchases(params: &BgnbdParams, customer: &BgnbdCustomer, t: f64
 ///
 /// Its costly part, the hypergeometric term, depends only on `x`, `T` and `t`; the customers of a
 /// store share far fewer `(x, T)` pairs than there are customers (ages are whole days), so the
-/// term is computed once for each pair and horizon and remembered. A lifetime value asks for twelve horizons, which made
-/// that term 95 % of the predictions of a million customers.
+/// term is computed once for each pair and horizon and remembered. A lifetime value asks for
+/// twelve horizons, which made that term 95 % of the predictions of a million customers.
 #[derive(Debug, Clone)]
 pub struct ExpectedPurchases {
     params: BgnbdParams,
