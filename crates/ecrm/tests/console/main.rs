@@ -150,7 +150,10 @@ fn sign_in(browser: &Browser, base: &str, username: &str, password: &str) {
     browser.find("header.top nav a");
 }
 
-/// Waits for the builder's live count to differ from `before` and returns it.
+/// Waits for the builder's live count to differ from `before` and returns it. The count is `busy`
+/// from a keystroke until the preview of what was typed has answered, so no preview is left to
+/// fire after this returns (one fired later, after the session cookie was deleted, sent the page to
+/// the sign-in page before the test typed into it).
 fn live_count(browser: &Browser, before: &str) -> String {
     let script = format!(
         "const c = document.getElementById('live-count'); return c.textContent !== {before:?} && c.textContent !== '—' && !c.classList.contains('busy');"

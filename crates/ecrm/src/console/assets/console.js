@@ -121,18 +121,21 @@
       return response.json().then(function (json) { return { ok: response.ok, json: json }; });
     }).then(function (answer) {
       if (!answer || mine !== seq) return;
-      count.classList.remove("busy");
+      if (timer === null) count.classList.remove("busy");
       if (answer.ok) { showError(null, ""); render(answer.json, source); return; }
       var e = answer.json.error || {};
       var text = e.message || "invalid";
       if (e.hint && text.indexOf(e.hint) < 0) text += " (" + e.hint + ")";
       count.textContent = "—";
       showError(source === "query" ? "query-error" : "json-error", text);
-    }).catch(function () { count.classList.remove("busy"); });
+    }).catch(function () { if (timer === null) count.classList.remove("busy"); });
   }
   function later(body, source) {
     clearTimeout(timer);
-    timer = setTimeout(function () { preview(body(), source); }, 300);
+    // Busy from the keystroke until the preview of what was typed answers: the count on show
+    // is not yet the one of what was typed.
+    count.classList.add("busy");
+    timer = setTimeout(function () { timer = null; preview(body(), source); }, 300);
   }
   queryBox.addEventListener("input", function () {
     remember();
